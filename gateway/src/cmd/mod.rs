@@ -1,0 +1,4 @@
+//! The subcommands.
+
+pub mod ids;
+pub mod translate;
