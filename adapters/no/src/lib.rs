@@ -1,0 +1,1 @@
+//! Borderpost adapter for Norway: DPI business messages (signed JWT), ASiC-E, CMS, receipts; legacy SDP.

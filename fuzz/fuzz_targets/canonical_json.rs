@@ -1,0 +1,10 @@
+#![no_main]
+
+use borderpost_core::canonical;
+use borderpost_core::DecodeContext;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let ctx = DecodeContext::new(time::OffsetDateTime::UNIX_EPOCH, uuid::Uuid::from_u128(1));
+    let _ = canonical::decode(data, &ctx);
+});
