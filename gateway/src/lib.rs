@@ -6,4 +6,5 @@
 
 #![forbid(unsafe_code)]
 
+pub mod journal;
 pub mod registry;
