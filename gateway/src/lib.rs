@@ -6,5 +6,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod delivery;
+pub mod demo;
+pub mod gateway;
+pub mod http;
 pub mod journal;
+pub mod pki;
 pub mod registry;
+pub mod server;
+pub mod tls;

@@ -26,6 +26,18 @@ enum Command {
     /// Translate a message between two protocols, offline: reads stdin,
     /// writes the encoded message to stdout, losses to stderr.
     Translate(cmd::translate::Args),
+    /// Run the gateway with a configuration file.
+    Serve {
+        /// The TOML configuration.
+        #[arg(long, value_name = "FILE")]
+        config: std::path::PathBuf,
+    },
+    /// Check a configuration file and report every problem with its key.
+    /// Exit status 0 if valid, 1 otherwise.
+    CheckConfig {
+        /// The TOML configuration.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,10 +57,13 @@ enum IdsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Ids {
             command: IdsCommand::Check { scheme, values },
         } => cmd::ids::check(scheme.as_deref(), &values).map(|ok| ok_or(ok, 1)),
+        Command::Serve { config } => cmd::serve::serve(&config).map(|()| ExitCode::SUCCESS),
+        Command::CheckConfig { file } => cmd::serve::check_config(&file).map(|ok| ok_or(ok, 1)),
         Command::Translate(args) => cmd::translate::run(&args).map(|outcome| match outcome {
             cmd::translate::Outcome::Done => ExitCode::SUCCESS,
             cmd::translate::Outcome::Rejected => ExitCode::from(1),
@@ -69,4 +84,20 @@ fn ok_or(ok: bool, failure: u8) -> ExitCode {
     } else {
         ExitCode::from(failure)
     }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`), `BORDERPOST_LOG=json`
+/// switches to JSON lines.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let json = std::env::var("BORDERPOST_LOG").is_ok_and(|v| v == "json");
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -1,4 +1,5 @@
 //! The subcommands.
 
 pub mod ids;
+pub mod serve;
 pub mod translate;

@@ -834,6 +834,17 @@ fn apply_change(mut copy: CopyState, update: &CopyUpdate) -> Result<CopyState, J
             copy.last_error = Some(error.clone());
             copy.next_due = Some(*retry_at);
         }
+        Change::Defer { until, reason } => {
+            if !copy.status.awaits_delivery() {
+                return Err(JournalError::Transition {
+                    copy: copy.id,
+                    from: copy.status,
+                    to: copy.status,
+                });
+            }
+            copy.last_error = Some(reason.clone());
+            copy.next_due = Some(*until);
+        }
         Change::Status {
             status,
             note,

@@ -232,6 +232,14 @@ pub enum Change {
         /// When to try again.
         retry_at: OffsetDateTime,
     },
+    /// Delivery is put off (the upstream's circuit is open, or its quota
+    /// is spent) without counting an attempt.
+    Defer {
+        /// When to try.
+        until: OffsetDateTime,
+        /// Why.
+        reason: String,
+    },
     /// The copy moved to a new status.
     Status {
         /// The new status.

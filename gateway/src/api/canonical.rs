@@ -1,0 +1,208 @@
+//! The canonical API: `POST /v1/messages`, `GET /v1/messages/{id}`.
+
+use borderpost_core::{DecodeContext, Event, Status};
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Ctx, body_hash, idempotency_key, intake_fault, problem_for_body};
+use crate::app::{IntakeError, Submission};
+use crate::http::{self as h, Body, Problem};
+use crate::journal::{CopyState, MessageView};
+
+/// The `202` answer: the id and each recipient's route and status.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    /// The message id.
+    pub id: Uuid,
+    /// One entry per recipient, in the message's order.
+    pub recipients: Vec<RecipientAccepted>,
+}
+
+/// One recipient in the `202` answer.
+#[derive(Debug, Serialize)]
+pub struct RecipientAccepted {
+    /// The recipient.
+    pub recipient: String,
+    /// The upstream its copy goes to (empty if none).
+    pub route: String,
+    /// Its status at acceptance.
+    pub status: Status,
+    /// Why, for a copy refused at intake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The status answer.
+#[derive(Debug, Serialize)]
+pub struct MessageStatus {
+    /// The message id.
+    pub id: Uuid,
+    /// Its sender.
+    pub sender: String,
+    /// When Borderpost accepted it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub accepted_at: time::OffsetDateTime,
+    /// The protocol it arrived in.
+    pub protocol: String,
+    /// Each recipient's copy.
+    pub recipients: Vec<RecipientStatus>,
+}
+
+/// One copy in the status answer.
+#[derive(Debug, Serialize)]
+pub struct RecipientStatus {
+    /// The recipient.
+    pub recipient: String,
+    /// Its upstream.
+    pub route: String,
+    /// Its current status.
+    pub status: Status,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// The last failed attempt's reason, while delivery is retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Every status change with the native receipt it came from.
+    pub history: Vec<Event>,
+}
+
+/// The answer to a submission, as first given.
+pub fn accepted(view: &MessageView) -> Accepted {
+    Accepted {
+        id: view.record.key.id,
+        recipients: view
+            .copies
+            .iter()
+            .map(|c| {
+                let first = c.history.first();
+                RecipientAccepted {
+                    recipient: c.recipient.to_string(),
+                    route: c.route.clone(),
+                    status: first.map_or(c.status, |e| e.status),
+                    note: first.and_then(|e| e.note.clone()),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The status of a message.
+pub fn message_status(view: &MessageView) -> MessageStatus {
+    MessageStatus {
+        id: view.record.key.id,
+        sender: view.record.key.sender.to_string(),
+        accepted_at: view.record.received_at,
+        protocol: view.record.source_protocol.clone(),
+        recipients: view.copies.iter().map(copy_status).collect(),
+    }
+}
+
+fn copy_status(copy: &CopyState) -> RecipientStatus {
+    RecipientStatus {
+        recipient: copy.recipient.to_string(),
+        route: copy.route.clone(),
+        status: copy.status,
+        attempts: copy.attempts,
+        last_error: copy.last_error.clone(),
+        history: copy.history.clone(),
+    }
+}
+
+/// `POST /v1/messages`.
+pub async fn submit<B>(ctx: &Ctx<'_>, request: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let fail = |e: IntakeError| {
+        let (status, code, detail) = intake_fault(&e, ctx.request_id);
+        Problem::new(status, &code, detail, ctx.request_id).into_response()
+    };
+    // Who is asking comes first: an unknown client never gets its body read.
+    let caller = match ctx.app.sender_of(ctx.identity) {
+        Ok(caller) => caller,
+        Err(e) => return fail(e),
+    };
+    let (parts, body) = request.into_parts();
+    let idempotency = match idempotency_key(&parts.headers) {
+        Ok(key) => key,
+        Err(why) => {
+            return Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-idempotency-key",
+                why,
+                ctx.request_id,
+            )
+            .into_response();
+        }
+    };
+    let limits = &ctx.app.config.limits;
+    let body = match h::read_body(
+        &parts.headers,
+        body,
+        limits.adapter.max_body_bytes,
+        limits.body_read_timeout,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(e) => return problem_for_body(&e, ctx.request_id),
+    };
+    let mut decode_ctx = DecodeContext::new(ctx.received_at, Uuid::new_v4());
+    decode_ctx.limits = limits.adapter;
+    let message = match borderpost_core::canonical::decode(&body, &decode_ctx) {
+        Ok(message) => message,
+        Err(e) => return fail(e.into()),
+    };
+    let submission = Submission {
+        message,
+        protocol: borderpost_core::canonical::PROTOCOL.0.to_owned(),
+        idempotency_key: idempotency,
+        body_hash: body_hash(&[&body]),
+        received_at: ctx.received_at,
+    };
+    match ctx.app.submit(&caller, submission).await {
+        Ok(submitted) => h::json(StatusCode::ACCEPTED, &accepted(&submitted.view)),
+        Err(e) => fail(e),
+    }
+}
+
+/// `GET /v1/messages/{id}`: only for the sender (others get `404`, so ids
+/// cannot be probed).
+pub fn status(ctx: &Ctx<'_>, id: &str) -> Response<Body> {
+    let not_found = || {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "no such message",
+            ctx.request_id,
+        )
+        .into_response()
+    };
+    let caller = match ctx.app.sender_of(ctx.identity) {
+        Ok(caller) => caller,
+        Err(e) => {
+            let (status, code, detail) = intake_fault(&e, ctx.request_id);
+            return Problem::new(status, &code, detail, ctx.request_id).into_response();
+        }
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return not_found();
+    };
+    match ctx.app.find(&caller, id) {
+        Ok(Some(view)) => h::json(StatusCode::OK, &message_status(&view)),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(request_id = ctx.request_id, error = %e, "journal read failed");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "status is unavailable; retry later",
+                ctx.request_id,
+            )
+            .into_response()
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The ingress routes, and the one place errors become responses.
+//!
+//! Each route answers in its protocol's own error format: problem+json on
+//! the canonical API (and DPI, whose API uses RFC 7807 too), XML on the
+//! Danish route.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use time::OffsetDateTime;
+
+use crate::app::{App, IntakeError};
+use crate::http::{self as h, Body, BodyError, Problem};
+use crate::tls::PeerIdentity;
+use borderpost_core::AdapterError;
+
+pub mod canonical;
+
+/// What a route needs about the request besides its body.
+pub struct Ctx<'a> {
+    /// The shared state.
+    pub app: &'a App,
+    /// Who is calling, from the client certificate.
+    pub identity: Option<&'a PeerIdentity>,
+    /// This request's id.
+    pub request_id: &'a str,
+    /// When the request arrived.
+    pub received_at: OffsetDateTime,
+}
+
+/// Routes one request.
+pub async fn handle<B>(
+    app: Arc<App>,
+    identity: Option<Arc<PeerIdentity>>,
+    request: Request<B>,
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let request_id = h::request_id();
+    let ctx = Ctx {
+        app: &app,
+        identity: identity.as_deref(),
+        request_id: &request_id,
+        received_at: OffsetDateTime::now_utc(),
+    };
+    let path = request.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = request.method().clone();
+    let mut response = match (&method, segments.as_slice()) {
+        (&Method::POST, ["v1", "messages"]) => canonical::submit(&ctx, request).await,
+        (&Method::GET, ["v1", "messages", id]) => canonical::status(&ctx, id),
+        (_, ["v1", "messages"]) | (_, ["v1", "messages", _]) => method_not_allowed(&ctx),
+        _ => Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no route {path}"),
+            ctx.request_id,
+        )
+        .into_response(),
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(h::REQUEST_ID, value);
+    }
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = route_name(&segments),
+        status = response.status().as_u16(),
+        "request"
+    );
+    response
+}
+
+/// A low-cardinality name for the route (logs and metrics; never ids).
+pub fn route_name(segments: &[&str]) -> &'static str {
+    match segments {
+        ["v1", "messages"] => "/v1/messages",
+        ["v1", "messages", _] => "/v1/messages/{id}",
+        ["dk", "memo"] => "/dk/memo",
+        ["dk", "memo", _] => "/dk/memo/{id}",
+        ["no", "dpi", "messages", "out"] => "/no/dpi/messages/out",
+        ["no", "dpi", "messages", "out", _, "statuses"] => "/no/dpi/messages/out/{id}/statuses",
+        ["no", "dpi", "messages", "in"] => "/no/dpi/messages/in",
+        ["no", "dpi", "messages", "in", _, "read"] => "/no/dpi/messages/in/{id}/read",
+        _ => "other",
+    }
+}
+
+fn method_not_allowed(ctx: &Ctx<'_>) -> Response<Body> {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "method not allowed on this route",
+        ctx.request_id,
+    )
+    .into_response()
+}
+
+/// The HTTP status for an adapter error.
+pub fn adapter_status(e: &AdapterError) -> StatusCode {
+    match e {
+        AdapterError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AdapterError::Malformed { .. }
+        | AdapterError::Encoding { .. }
+        | AdapterError::Forbidden { .. }
+        | AdapterError::TooDeep { .. }
+        | AdapterError::Signature { .. }
+        | AdapterError::Fingerprint { .. }
+        | AdapterError::Decryption { .. }
+        | AdapterError::Package { .. } => StatusCode::BAD_REQUEST,
+        AdapterError::Schema { .. }
+        | AdapterError::InvalidId { .. }
+        | AdapterError::BusinessRule { .. }
+        | AdapterError::UnsupportedVersion { .. }
+        | AdapterError::Unsupported { .. }
+        | AdapterError::Recipient { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AdapterError::SignerMismatch { .. } => StatusCode::FORBIDDEN,
+        AdapterError::Missing { .. } | AdapterError::Crypto { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        // A variant added later is an internal fault until mapped here.
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status, stable code and client-facing detail of an intake error.
+/// Internal faults get a generic detail; the cause goes to the log.
+pub fn intake_fault(e: &IntakeError, request_id: &str) -> (StatusCode, String, String) {
+    match e {
+        IntakeError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden".to_owned(), why.clone()),
+        IntakeError::Adapter(a) => {
+            let status = adapter_status(a);
+            if status.is_server_error() {
+                tracing::error!(request_id, error = %a, "adapter fault");
+                (status, a.code().to_owned(), "internal error".to_owned())
+            } else {
+                (status, a.code().to_owned(), a.to_string())
+            }
+        }
+        IntakeError::Conflict(_) => (StatusCode::CONFLICT, "conflict".to_owned(), e.to_string()),
+        IntakeError::Unroutable(why) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unroutable".to_owned(),
+            why.clone(),
+        ),
+        IntakeError::Journal(j) => {
+            tracing::error!(request_id, error = %j, "journal fault: nothing was accepted");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable".to_owned(),
+                "the message could not be made durable; nothing was accepted, retry later"
+                    .to_owned(),
+            )
+        }
+    }
+}
+
+/// The status, code and detail for a body that could not be read.
+pub fn body_fault(e: &BodyError) -> (StatusCode, &'static str, String) {
+    match e {
+        BodyError::TooLarge(limit) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!("the body is over the limit of {limit} bytes"),
+        ),
+        BodyError::Timeout => (
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the body did not arrive in time".to_owned(),
+        ),
+        BodyError::Broken(why) => (
+            StatusCode::BAD_REQUEST,
+            "broken-body",
+            format!("the body could not be read: {why}"),
+        ),
+    }
+}
+
+/// SHA-256 of all `parts`, in order.
+pub fn body_hash(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = openssl::sha::Sha256::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finish()
+}
+
+/// The `Idempotency-Key` header, if usable.
+pub fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, String> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| "Idempotency-Key must be visible ASCII".to_owned())?;
+            let key = key.trim().trim_matches('"');
+            if key.is_empty() || key.len() > 255 {
+                return Err("Idempotency-Key must be 1 to 255 characters".to_owned());
+            }
+            Ok(Some(key.to_owned()))
+        }
+    }
+}
+
+/// The response when a body could not be read.
+pub fn problem_for_body(e: &BodyError, request_id: &str) -> Response<Body> {
+    let (status, code, detail) = body_fault(e);
+    Problem::new(status, code, detail, request_id).into_response()
+}

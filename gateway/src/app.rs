@@ -1,0 +1,276 @@
+//! What every ingress route shares: who may send, where each recipient's
+//! copy goes, and making a decoded message durable.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use borderpost_core::canonical;
+use borderpost_core::{AdapterError, Channel, Country, Message, PartyId, Status};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::config::{Config, Role};
+use crate::journal::{
+    Intake, IntakeOutcome, Journal, JournalError, MessageKey, MessageView, NewCopy, PayloadKey,
+    SealError,
+};
+use crate::tls::PeerIdentity;
+
+/// The gateway's shared state.
+pub struct App {
+    /// The validated configuration.
+    pub config: Config,
+    /// The journal.
+    pub journal: Arc<dyn Journal>,
+    /// The payload key.
+    pub payload_key: PayloadKey,
+    /// Wakes the delivery scheduler when copies become due.
+    pub wake_delivery: Arc<tokio::sync::Notify>,
+    /// Senders (national form) and whom they may act for.
+    senders: HashMap<PartyId, Vec<PartyId>>,
+    /// Which upstream serves each country.
+    routes: HashMap<Country, String>,
+}
+
+/// Why intake refused a message.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The client is not allowed to send this (unknown organisation, or
+    /// sending as someone else).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The message is not valid.
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
+    /// The id was used before for different content.
+    #[error("message {0} was submitted before with different content")]
+    Conflict(String),
+    /// No recipient can be delivered to.
+    #[error("{0}")]
+    Unroutable(String),
+    /// The journal could not make it durable; nothing was accepted.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// The answer to a submission.
+#[derive(Debug)]
+pub struct Submitted {
+    /// The message and its copies.
+    pub view: MessageView,
+    /// Whether this was a repeat of an earlier submission.
+    pub duplicate: bool,
+}
+
+/// A submission, decoded.
+#[derive(Debug)]
+pub struct Submission {
+    /// The canonical message.
+    pub message: Message,
+    /// The protocol it arrived in.
+    pub protocol: String,
+    /// The sender's `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+    /// SHA-256 of the request body.
+    pub body_hash: [u8; 32],
+    /// When it arrived.
+    pub received_at: OffsetDateTime,
+}
+
+impl App {
+    /// The shared state for `config` over `journal`.
+    pub fn new(config: Config, journal: Arc<dyn Journal>, payload_key: PayloadKey) -> App {
+        let senders = config
+            .senders
+            .iter()
+            .map(|s| {
+                (
+                    s.id.national(),
+                    s.acts_for.iter().map(PartyId::national).collect(),
+                )
+            })
+            .collect();
+        let routes = config
+            .upstreams
+            .values()
+            .map(|u| (u.country, u.name.clone()))
+            .collect();
+        App {
+            config,
+            journal,
+            payload_key,
+            wake_delivery: Arc::new(tokio::sync::Notify::new()),
+            senders,
+            routes,
+        }
+    }
+
+    /// The organisation of a client allowed to send: a configured sender
+    /// whose certificate names it.
+    pub fn sender_of(&self, identity: Option<&PeerIdentity>) -> Result<PartyId, IntakeError> {
+        let Some(identity) = identity else {
+            return Err(IntakeError::Forbidden(
+                "no verified client certificate".to_owned(),
+            ));
+        };
+        if identity.role == Role::Peer {
+            return Err(IntakeError::Forbidden(
+                "peer gateways use the federation routes, not the sender API".to_owned(),
+            ));
+        }
+        let Some(org) = &identity.organisation else {
+            return Err(IntakeError::Forbidden(
+                "the client certificate names no organisation (organizationIdentifier or serialNumber)".to_owned(),
+            ));
+        };
+        let org = org.national();
+        if !self.senders.contains_key(&org) {
+            return Err(IntakeError::Forbidden(format!(
+                "organisation {org} is not configured to send"
+            )));
+        }
+        Ok(org)
+    }
+
+    /// Whether `caller` may send messages whose sender is `sender`.
+    pub fn may_send_as(&self, caller: &PartyId, sender: &PartyId) -> bool {
+        let sender = sender.national();
+        caller.same_party(&sender)
+            || self
+                .senders
+                .get(&caller.national())
+                .is_some_and(|acts_for| acts_for.iter().any(|a| a.same_party(&sender)))
+    }
+
+    /// The organisations whose messages `caller` may see.
+    pub fn visible_senders(&self, caller: &PartyId) -> Vec<PartyId> {
+        let mut out = vec![caller.national()];
+        if let Some(acts_for) = self.senders.get(&caller.national()) {
+            out.extend(acts_for.iter().cloned());
+        }
+        out
+    }
+
+    /// Validates, authorises, routes and journals a decoded message.
+    /// Returns only once the message is durable (or was already).
+    pub async fn submit(
+        &self,
+        caller: &PartyId,
+        submission: Submission,
+    ) -> Result<Submitted, IntakeError> {
+        let Submission {
+            message,
+            protocol,
+            idempotency_key,
+            body_hash,
+            received_at,
+        } = submission;
+        canonical::validate(&message, &self.config.limits.adapter)?;
+        if !self.may_send_as(caller, &message.sender.id) {
+            return Err(IntakeError::Forbidden(format!(
+                "the message's sender {} is not the certificate's organisation {caller} (nor one it may act for)",
+                message.sender.id
+            )));
+        }
+        let copies: Vec<NewCopy> = message
+            .recipients
+            .iter()
+            .map(|r| self.route(&message, r))
+            .collect();
+        if copies.iter().all(|c| c.status != Status::Accepted) {
+            let reasons: Vec<&str> = copies.iter().filter_map(|c| c.note.as_deref()).collect();
+            return Err(IntakeError::Unroutable(format!(
+                "no recipient can be delivered to: {}",
+                reasons.join("; ")
+            )));
+        }
+        let key = MessageKey::new(&message.sender.id, message.id);
+        let plaintext = serde_json::to_vec(&message)
+            .map_err(|e| IntakeError::Journal(JournalError::Codec(e.to_string())))?;
+        let sealed_payload = self
+            .payload_key
+            .seal(key.to_string().as_bytes(), &plaintext)
+            .map_err(JournalError::from)?;
+        let intake = Intake {
+            key,
+            submitter: caller.clone(),
+            idempotency_key,
+            body_hash,
+            source_protocol: protocol,
+            received_at,
+            sealed_payload,
+            copies,
+        };
+        let outcome = self.journal.submit(intake).await?;
+        match outcome {
+            IntakeOutcome::Accepted(view) => {
+                self.wake_delivery.notify_one();
+                Ok(Submitted {
+                    view,
+                    duplicate: false,
+                })
+            }
+            IntakeOutcome::Duplicate(view) => Ok(Submitted {
+                view,
+                duplicate: true,
+            }),
+            IntakeOutcome::Conflict(key) => Err(IntakeError::Conflict(key.id.to_string())),
+        }
+    }
+
+    /// Where a recipient's copy goes, or why it cannot go anywhere.
+    fn route(&self, message: &Message, recipient: &borderpost_core::Recipient) -> NewCopy {
+        let country = recipient.country();
+        let refuse = |note: String| NewCopy {
+            recipient: recipient.clone(),
+            country,
+            route: String::new(),
+            status: Status::Rejected,
+            note: Some(note),
+        };
+        let Some(country) = country else {
+            return refuse("the recipient names no country Borderpost delivers to".to_owned());
+        };
+        let Some(route) = self.routes.get(&country) else {
+            return refuse(format!("no upstream serves {country}"));
+        };
+        if message.channel == Channel::PrintOnly
+            && self
+                .config
+                .upstreams
+                .get(route)
+                .is_none_or(|u| u.print_protocol.is_none())
+        {
+            return refuse(format!("no print service is configured for {country}"));
+        }
+        NewCopy {
+            recipient: recipient.clone(),
+            country: Some(country),
+            route: route.clone(),
+            status: Status::Accepted,
+            note: None,
+        }
+    }
+
+    /// The message `id` of one of the senders `caller` may see.
+    pub fn find(&self, caller: &PartyId, id: Uuid) -> Result<Option<MessageView>, JournalError> {
+        for sender in self.visible_senders(caller) {
+            if let Some(view) = self.journal.message(&MessageKey::new(&sender, id))? {
+                return Ok(Some(view));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Opens the sealed canonical message of `view`.
+    pub fn open(&self, view: &MessageView) -> Result<Message, JournalError> {
+        let sealed = self.journal.payload(view.record.seq)?.ok_or_else(|| {
+            JournalError::Corrupt(format!("message {} has no payload", view.record.seq))
+        })?;
+        let plaintext = self
+            .payload_key
+            .open(view.record.key.to_string().as_bytes(), &sealed)
+            .map_err(|e: SealError| JournalError::Seal(e))?;
+        serde_json::from_slice(&plaintext).map_err(|e| JournalError::Codec(e.to_string()))
+    }
+}

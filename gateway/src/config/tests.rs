@@ -1,0 +1,101 @@
+use super::*;
+use crate::demo;
+
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
+}
+
+fn demo_text() -> String {
+    demo::config_toml(
+        &certs(),
+        Path::new("/tmp/borderpost-config-test"),
+        &demo::Ports::default(),
+    )
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match Config::parse(text, Path::new("/")) {
+        Ok(_) => Vec::new(),
+        Err(ConfigErrors(errors)) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn the_demo_configuration_is_valid() {
+    let config = Config::parse(&demo_text(), Path::new("/")).unwrap();
+    assert_eq!(config.server.organisation.to_string(), "dk-cvr:13748136");
+    assert_eq!(config.upstreams["no"].country, Country::No);
+    assert_eq!(config.trust.anchors.len(), 5);
+    assert_eq!(config.senders.len(), 4);
+}
+
+#[test]
+fn every_problem_is_reported_with_its_key() {
+    let text = demo_text()
+        .replace("gateway.key\"\n\n[trust]", "sender-dk.key\"\n\n[trust]")
+        .replace("country = \"no\"", "country = \"xx\"")
+        .replace("retry_max = \"10s\"", "retry_max = \"ten seconds\"")
+        .replace("id = \"dk-cvr:55133018\"", "id = \"dk-cvr:55133019\"")
+        .replace("ca-fi.crt", "missing.crt");
+    let found = errors(&text);
+    for key in [
+        "server.private_key:",
+        "upstreams.no.country:",
+        "delivery.retry_max:",
+        "senders[0].id:",
+        "trust.fi[0]:",
+    ] {
+        assert!(
+            found.iter().any(|e| e.starts_with(key)),
+            "{key} not in {found:#?}"
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains("does not belong to the certificate")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|e| e.contains("check digit should be 8")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_bad_syntax_are_errors() {
+    let found = errors(&format!("{}\n[server2]\nx = 1\n", demo_text()));
+    assert!(found.iter().any(|e| e.contains("server2")), "{found:#?}");
+    let found = errors("[server\nlisten=");
+    assert!(found[0].starts_with("(syntax)"), "{found:#?}");
+}
+
+#[test]
+fn dpi_upstreams_need_token_signer_and_directory() {
+    let text = demo_text()
+        .replace("maskinporten_token = ", "# maskinporten_token = ")
+        .replace("directory_url = ", "# directory_url = ");
+    let found = errors(&text);
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("upstreams.no.maskinporten_token:")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("upstreams.no.directory_url:")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(parse_duration("72h"), Some(Duration::from_secs(72 * 3600)));
+    assert_eq!(parse_duration("7d"), Some(Duration::from_secs(7 * 86400)));
+    assert_eq!(parse_duration("7"), None);
+    assert_eq!(parse_duration("h"), None);
+    assert_eq!(parse_duration("99999999999999999999h"), None);
+}

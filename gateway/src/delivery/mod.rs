@@ -1,0 +1,483 @@
+//! Delivery: at-least-once to each recipient's national system, with the
+//! same upstream message id on every attempt so the receiver can drop
+//! duplicates.
+//!
+//! A scheduler takes due copies from the journal, a bounded number at a
+//! time, and hands each to its upstream's [`Transport`]. Every outcome is
+//! journaled before the copy is let go: a crash mid-delivery leaves the copy
+//! due, and it is sent again (with the same id) after restart.
+//!
+//! - Retries back off exponentially with jitter, up to `retry_max`.
+//! - Each upstream has a circuit breaker: while open, its copies wait.
+//! - A copy still undelivered at `max_age` is `expired`.
+//! - Receipt pollers fetch receipts from each upstream and move copies to
+//!   `delivered`, `read`, `failed`…, then acknowledge them upstream.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use borderpost_core::{Message, NativeReceipt, Receipt, ReceiptKind, Status};
+use futures_util::future::BoxFuture;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, watch};
+
+use crate::app::App;
+use crate::config::{Delivery as Pacing, TranslationPolicy};
+use crate::journal::{Change, CopyId, CopyState, CopyUpdate, JournalError};
+
+pub mod breaker;
+pub mod client;
+
+use breaker::Breaker;
+
+/// One copy to deliver.
+#[derive(Debug)]
+pub struct Job {
+    /// The copy.
+    pub copy: CopyState,
+    /// The whole canonical message.
+    pub message: Message,
+    /// The time of this attempt.
+    pub now: OffsetDateTime,
+    /// What to do with translation losses.
+    pub policy: TranslationPolicy,
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug)]
+pub enum Sent {
+    /// The upstream took the copy (it will confirm delivery by receipt).
+    Forwarded {
+        /// What happened, for the history (e.g. translation losses).
+        note: Option<String>,
+        /// The upstream's synchronous answer, if it is a receipt.
+        receipt: Option<NativeReceipt>,
+    },
+    /// The upstream confirmed delivery in its answer.
+    Delivered {
+        /// What happened.
+        note: Option<String>,
+        /// The upstream's answer.
+        receipt: Option<NativeReceipt>,
+    },
+    /// A transient failure: try again later.
+    Retry(String),
+    /// The upstream (or the translation) refused the copy for good.
+    Rejected(String, Option<NativeReceipt>),
+    /// The recipient cannot be reached through this upstream.
+    Undeliverable(String, Option<NativeReceipt>),
+}
+
+/// A receipt fetched from an upstream.
+#[derive(Debug)]
+pub struct Polled {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// The id to acknowledge it by, if the upstream wants acknowledgement.
+    pub ack: Option<String>,
+}
+
+/// How Borderpost talks to one kind of national system.
+pub trait Transport: Send + Sync {
+    /// Delivers one copy.
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent>;
+
+    /// Receipts waiting at the upstream.
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>>;
+
+    /// Tells the upstream a receipt has been taken.
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// An upstream with its transport and breaker.
+pub struct Upstream {
+    /// The route name.
+    pub name: String,
+    /// How to talk to it.
+    pub transport: Box<dyn Transport>,
+    /// Its circuit breaker.
+    pub breaker: Breaker,
+}
+
+/// The delivery engine.
+pub struct Delivery {
+    app: Arc<App>,
+    upstreams: HashMap<String, Arc<Upstream>>,
+    in_flight: Mutex<HashSet<CopyId>>,
+    permits: Arc<Semaphore>,
+    pacing: Pacing,
+}
+
+impl Delivery {
+    /// An engine over `upstreams`.
+    pub fn new(app: Arc<App>, upstreams: Vec<Upstream>) -> Arc<Delivery> {
+        let pacing = app.config.delivery.clone();
+        Arc::new(Delivery {
+            permits: Arc::new(Semaphore::new(pacing.concurrency)),
+            upstreams: upstreams
+                .into_iter()
+                .map(|u| (u.name.clone(), Arc::new(u)))
+                .collect(),
+            in_flight: Mutex::new(HashSet::new()),
+            pacing,
+            app,
+        })
+    }
+
+    /// The upstream called `name`.
+    pub fn upstream(&self, name: &str) -> Option<&Arc<Upstream>> {
+        self.upstreams.get(name)
+    }
+
+    fn claim(&self, id: CopyId) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id)
+    }
+
+    fn release(&self, id: CopyId) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+    }
+
+    /// Takes due copies and delivers them until `shutdown`.
+    pub async fn schedule(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let wake = Arc::clone(&self.app.wake_delivery);
+        loop {
+            let now = OffsetDateTime::now_utc();
+            let due = match self.app.journal.due(now, 256) {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the due queue failed");
+                    Vec::new()
+                }
+            };
+            let mut dispatched = 0usize;
+            for id in due {
+                if !self.claim(id) {
+                    continue;
+                }
+                let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
+                    return;
+                };
+                dispatched += 1;
+                let engine = Arc::clone(&self);
+                tokio::spawn(async move {
+                    engine.deliver(id).await;
+                    engine.release(id);
+                    drop(permit);
+                    engine.app.wake_delivery.notify_one();
+                });
+            }
+            // Sleep until the next copy is due, new work arrives, or a short
+            // ceiling passes (copies claimed in flight are re-listed as due
+            // until their outcome is journaled).
+            let wait = if dispatched > 0 {
+                Duration::from_millis(5)
+            } else {
+                match self.app.journal.next_due() {
+                    Ok(Some(at)) => {
+                        let delta = at - OffsetDateTime::now_utc();
+                        Duration::try_from(delta)
+                            .unwrap_or(Duration::ZERO)
+                            .min(Duration::from_secs(1))
+                    }
+                    _ => Duration::from_secs(1),
+                }
+            };
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(wait.max(Duration::from_millis(1))) => {}
+            }
+        }
+    }
+
+    /// One delivery attempt for copy `id`, journaled.
+    async fn deliver(&self, id: CopyId) {
+        let copy = match self.app.journal.copy(id) {
+            Ok(Some(copy)) if copy.status == Status::Accepted => copy,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::error!(copy = %id, error = %e, "reading a copy failed");
+                return;
+            }
+        };
+        let now = OffsetDateTime::now_utc();
+        if copy.next_due.is_some_and(|due| due > now) {
+            return;
+        }
+        let age = now - copy.accepted_at;
+        if age > self.pacing.max_age {
+            self.record(
+                id,
+                now,
+                status_change(
+                    Status::Expired,
+                    format!("not delivered within {:?}", self.pacing.max_age),
+                    None,
+                    false,
+                ),
+            )
+            .await;
+            return;
+        }
+        let Some(upstream) = self.upstreams.get(&copy.route).cloned() else {
+            self.record(
+                id,
+                now,
+                status_change(
+                    Status::Failed,
+                    format!("no upstream {:?} is configured", copy.route),
+                    None,
+                    false,
+                ),
+            )
+            .await;
+            return;
+        };
+        if let Err(wait) = upstream.breaker.admit() {
+            let retry_at = now + wait;
+            self.record(
+                id,
+                now,
+                Change::Defer {
+                    until: retry_at,
+                    reason: format!("circuit to {} is open", upstream.name),
+                },
+            )
+            .await;
+            return;
+        }
+        let message = match self.app.journal.message_by_seq(id.message) {
+            Ok(Some(view)) => match self.app.open(&view) {
+                Ok(message) => message,
+                Err(e) => {
+                    tracing::error!(copy = %id, error = %e, "opening a payload failed");
+                    self.record(
+                        id,
+                        now,
+                        status_change(
+                            Status::Failed,
+                            "the stored message cannot be read".to_owned(),
+                            None,
+                            false,
+                        ),
+                    )
+                    .await;
+                    return;
+                }
+            },
+            _ => return,
+        };
+        let job = Job {
+            copy,
+            message,
+            now,
+            policy: self.app.config.policy,
+        };
+        let change = match upstream.transport.send(&job).await {
+            Sent::Forwarded { note, receipt } => {
+                upstream.breaker.success();
+                status_change(
+                    Status::Forwarded,
+                    note.unwrap_or_else(|| format!("handed to {}", upstream.name)),
+                    receipt,
+                    true,
+                )
+            }
+            Sent::Delivered { note, receipt } => {
+                upstream.breaker.success();
+                status_change(
+                    Status::Delivered,
+                    note.unwrap_or_else(|| format!("delivered by {}", upstream.name)),
+                    receipt,
+                    true,
+                )
+            }
+            Sent::Rejected(why, receipt) => {
+                upstream.breaker.success();
+                status_change(Status::Rejected, why, receipt, true)
+            }
+            Sent::Undeliverable(why, receipt) => {
+                upstream.breaker.success();
+                status_change(Status::Undeliverable, why, receipt, true)
+            }
+            Sent::Retry(why) => {
+                upstream.breaker.failure();
+                tracing::info!(copy = %id, upstream = %upstream.name, attempt = job.copy.attempts + 1, error = %why, "delivery failed; will retry");
+                Change::AttemptFailed {
+                    retry_at: now + self.backoff(job.copy.attempts),
+                    error: why,
+                }
+            }
+        };
+        self.record(id, OffsetDateTime::now_utc(), change).await;
+    }
+
+    /// Exponential backoff with jitter: between half and all of
+    /// `retry_initial × 2^attempts`, capped at `retry_max`.
+    fn backoff(&self, attempts: u32) -> Duration {
+        let base = self
+            .pacing
+            .retry_initial
+            .saturating_mul(1u32 << attempts.min(20));
+        let capped = base.min(self.pacing.retry_max);
+        let half = capped / 2;
+        half + Duration::from_nanos(fastrand::u64(
+            ..=u64::try_from(half.as_nanos()).unwrap_or(u64::MAX),
+        ))
+    }
+
+    async fn record(&self, id: CopyId, at: OffsetDateTime, change: Change) {
+        match self
+            .app
+            .journal
+            .update(CopyUpdate {
+                copy: id,
+                at,
+                change,
+            })
+            .await
+        {
+            Ok(_) => {}
+            // A receipt overtook the delivery outcome (the copy is already
+            // further along): nothing to record.
+            Err(JournalError::Transition { from, to, .. }) => {
+                tracing::debug!(copy = %id, %from, %to, "outcome overtaken by a receipt");
+            }
+            Err(e) => {
+                tracing::error!(copy = %id, error = %e, "journaling a delivery outcome failed")
+            }
+        }
+    }
+
+    /// Polls `route`'s receipts until `shutdown`.
+    pub async fn poll_receipts(
+        self: Arc<Self>,
+        route: String,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let Some(upstream) = self.upstreams.get(&route).cloned() else {
+            return;
+        };
+        loop {
+            match upstream.transport.poll().await {
+                Ok(receipts) => {
+                    for polled in receipts {
+                        let applied = self.apply_receipt(&route, &polled.receipt).await;
+                        if applied
+                            && let Some(ack) = &polled.ack
+                            && let Err(e) = upstream.transport.ack(ack).await
+                        {
+                            tracing::warn!(upstream = %route, error = %e, "acknowledging a receipt failed; it will come again");
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!(upstream = %route, error = %e, "polling receipts failed"),
+            }
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                _ = tokio::time::sleep(self.pacing.receipt_poll) => {}
+            }
+        }
+    }
+
+    /// Journals what `receipt` says about the copy it refers to. Returns
+    /// whether the receipt was dealt with (and may be acknowledged).
+    pub async fn apply_receipt(&self, route: &str, receipt: &Receipt) -> bool {
+        let id = match self
+            .app
+            .journal
+            .copy_by_upstream_id(route, &receipt.message_id)
+        {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                tracing::warn!(
+                    upstream = route,
+                    "a receipt names a message Borderpost did not send; dropping it"
+                );
+                return true;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "receipt lookup failed");
+                return false;
+            }
+        };
+        let note = describe(&receipt.kind);
+        let change = match receipt.kind.status() {
+            Some(status) => match self.app.journal.copy(id) {
+                Ok(Some(copy)) if copy.status.may_become(status) => {
+                    status_change(status, note, Some(receipt.native.clone()), false)
+                }
+                Ok(Some(copy)) if copy.status == status => return true,
+                Ok(Some(_)) => Change::Note {
+                    note: format!("{note} (after the copy had moved on)"),
+                    receipt: Some(receipt.native.clone()),
+                },
+                Ok(None) => return true,
+                Err(_) => return false,
+            },
+            None => Change::Note {
+                note,
+                receipt: Some(receipt.native.clone()),
+            },
+        };
+        match self
+            .app
+            .journal
+            .update(CopyUpdate {
+                copy: id,
+                at: receipt.at,
+                change,
+            })
+            .await
+        {
+            Ok(_) => true,
+            Err(JournalError::Transition { .. }) => true,
+            Err(e) => {
+                tracing::error!(copy = %id, error = %e, "journaling a receipt failed");
+                false
+            }
+        }
+    }
+}
+
+fn status_change(
+    status: Status,
+    note: String,
+    receipt: Option<NativeReceipt>,
+    attempt: bool,
+) -> Change {
+    Change::Status {
+        status,
+        note: Some(note),
+        receipt,
+        attempt,
+    }
+}
+
+fn describe(kind: &ReceiptKind) -> String {
+    match kind {
+        ReceiptKind::Received => "received by the national system".to_owned(),
+        ReceiptKind::Delivered => "delivered to the recipient's postbox".to_owned(),
+        ReceiptKind::Printed => "handed to the print service".to_owned(),
+        ReceiptKind::Read => "opened by the recipient".to_owned(),
+        ReceiptKind::NotificationFailed { channel, detail } => match detail {
+            Some(d) => format!("the {channel} notification failed: {d}"),
+            None => format!("the {channel} notification failed"),
+        },
+        ReceiptKind::Returned => "returned by the postal service".to_owned(),
+        ReceiptKind::Error { permanent, detail } => {
+            let kind = if *permanent { "rejected" } else { "failed" };
+            match detail {
+                Some(d) => format!("{kind} by the national system: {d}"),
+                None => format!("{kind} by the national system"),
+            }
+        }
+    }
+}

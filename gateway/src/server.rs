@@ -1,0 +1,157 @@
+//! The ingress listener: TCP → TLS (client certificate required) → HTTP/1.1
+//! or HTTP/2 → routes.
+//!
+//! ```text
+//!  accept ─ connection cap (excess connections are closed at once)
+//!    └ TLS handshake, bounded by the header timeout, client cert verified
+//!       └ identity read from the verified certificate, once per connection
+//!          └ hyper (HTTP/1.1 + HTTP/2): header timeout, header count/size,
+//!            h2 stream and reset-flood limits
+//!             └ in-flight cap: over it, 503 + Retry-After without queueing
+//!                └ routes (api::handle)
+//! ```
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::api;
+use crate::app::App;
+use crate::config::LimitsConfig;
+use crate::http::{self as h, Problem};
+use crate::tls::ServerTls;
+
+/// How long open connections get to finish after shutdown begins.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves `listener` until `shutdown` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    tls: Arc<ServerTls>,
+    limits: LimitsConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
+    let limits = Arc::new(limits);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and similar: back off briefly
+                    // rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            tracing::debug!(%peer, "connection cap reached; closing");
+            drop(tcp);
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let app = Arc::clone(&app);
+        let tls = Arc::clone(&tls);
+        let limits = Arc::clone(&limits);
+        let in_flight = Arc::clone(&in_flight);
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            connection(tcp, peer, app, tls, limits, in_flight, shutdown).await;
+        });
+    }
+}
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: Arc<App>,
+    tls: Arc<ServerTls>,
+    limits: Arc<LimitsConfig>,
+    in_flight: Arc<Semaphore>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let acceptor = TlsAcceptor::from(tls.current());
+    let stream = match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await
+    {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            return;
+        }
+    };
+    let identity = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| tls.identify(chain))
+        .map(Arc::new);
+
+    let service = service_fn(move |request| {
+        let app = Arc::clone(&app);
+        let identity = identity.clone();
+        let in_flight = Arc::clone(&in_flight);
+        async move {
+            // Shed load rather than queue without bound.
+            let Ok(_slot) = in_flight.try_acquire_owned() else {
+                let problem = Problem::new(
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "too many requests in progress; retry shortly",
+                    &h::request_id(),
+                );
+                return Ok::<_, Infallible>(h::retry_after(problem.into_response(), 1));
+            };
+            Ok::<_, Infallible>(api::handle(app, identity, request).await)
+        }
+    });
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true)
+        .max_headers(limits.max_headers)
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.h2_max_concurrent_streams)
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+        // Rapid-reset (CVE-2023-44487) and error-reset floods.
+        .max_pending_accept_reset_streams(32)
+        .max_local_error_reset_streams(Some(64))
+        .keep_alive_interval(Some(limits.idle_timeout))
+        .keep_alive_timeout(limits.header_read_timeout);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        }
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, conn).await;
+        }
+    }
+}
