@@ -40,6 +40,11 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
 fn handle<B>(app: &App, request: Request<B>) -> Response<Body> {
     match request.uri().path() {
         "/healthz" => h::response(StatusCode::OK, "text/plain", "ok\n"),
+        "/metrics" => h::response(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            app.scrape(),
+        ),
         "/readyz" => {
             let writable = app.journal.is_writable();
             let body = serde_json::json!({ "ready": writable, "journal_writable": writable });

@@ -14,6 +14,8 @@ use crate::journal::{
     Intake, IntakeOutcome, Journal, JournalError, MessageKey, MessageView, NewCopy, PayloadKey,
     SealError,
 };
+use crate::limits::Limiter;
+use crate::metrics::{LimitLabels, Metrics};
 use crate::tls::PeerIdentity;
 
 /// The gateway's shared state.
@@ -26,11 +28,20 @@ pub struct App {
     pub payload_key: PayloadKey,
     /// Wakes the delivery scheduler when copies become due.
     pub wake_delivery: Arc<tokio::sync::Notify>,
+    /// Every metric.
+    pub metrics: Arc<Metrics>,
+    /// Ingress quotas.
+    pub limiter: Limiter,
+    /// Refreshers of state gauges, run at each scrape.
+    scrape_hooks: std::sync::Mutex<Vec<ScrapeHook>>,
     /// Senders (national form) and whom they may act for.
     senders: HashMap<PartyId, Vec<PartyId>>,
     /// Which upstream serves each country.
     routes: HashMap<Country, String>,
 }
+
+/// Refreshes gauges that mirror state, at scrape time.
+pub type ScrapeHook = Box<dyn Fn(&Metrics) + Send + Sync>;
 
 /// Why intake refused a message.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +62,16 @@ pub enum IntakeError {
     /// The journal could not make it durable; nothing was accepted.
     #[error(transparent)]
     Journal(#[from] JournalError),
+}
+
+/// Why a client may not make a request at all (checked before its body is
+/// read).
+#[derive(Debug)]
+pub enum Refusal {
+    /// Not a configured sender (or no usable certificate identity).
+    Forbidden(String),
+    /// Over its quota: retry after this long.
+    Limited(std::time::Duration),
 }
 
 /// The answer to a submission.
@@ -79,7 +100,12 @@ pub struct Submission {
 
 impl App {
     /// The shared state for `config` over `journal`.
-    pub fn new(config: Config, journal: Arc<dyn Journal>, payload_key: PayloadKey) -> App {
+    pub fn new(
+        config: Config,
+        journal: Arc<dyn Journal>,
+        payload_key: PayloadKey,
+        metrics: Arc<Metrics>,
+    ) -> App {
         let senders = config
             .senders
             .iter()
@@ -96,6 +122,9 @@ impl App {
             .map(|u| (u.country, u.name.clone()))
             .collect();
         App {
+            limiter: Limiter::new(&config.rate_limits),
+            scrape_hooks: std::sync::Mutex::new(Vec::new()),
+            metrics,
             config,
             journal,
             payload_key,
@@ -128,6 +157,59 @@ impl App {
             return Err(IntakeError::Forbidden(format!(
                 "organisation {org} is not configured to send"
             )));
+        }
+        Ok(org)
+    }
+
+    /// Adds a gauge refresher run at each scrape.
+    pub fn on_scrape(&self, hook: ScrapeHook) {
+        self.scrape_hooks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(hook);
+    }
+
+    /// Every metric in the Prometheus text format, state gauges refreshed.
+    pub fn scrape(&self) -> String {
+        let state = &self.metrics.state;
+        for (status, count) in self.journal.depth() {
+            state
+                .journal_depth
+                .get_or_create(&crate::metrics::StatusLabels {
+                    status: status.as_str().to_owned(),
+                })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        state
+            .journal_writable
+            .set(i64::from(self.journal.is_writable()));
+        for hook in self
+            .scrape_hooks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            hook(&self.metrics);
+        }
+        self.metrics.encode()
+    }
+
+    /// Identifies a sender and takes one request from its quota: the check
+    /// every sender route makes before reading a body.
+    pub fn admit_sender(&self, identity: Option<&PeerIdentity>) -> Result<PartyId, Refusal> {
+        let org = self
+            .sender_of(identity)
+            .map_err(|e| Refusal::Forbidden(e.to_string()))?;
+        if let Err(wait) = self.limiter.check_sender(&org) {
+            self.metrics
+                .ingress
+                .rate_limited
+                .get_or_create(&LimitLabels {
+                    scope: "sender".to_owned(),
+                    key: org.to_string(),
+                })
+                .inc();
+            return Err(Refusal::Limited(wait));
         }
         Ok(org)
     }

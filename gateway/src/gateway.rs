@@ -82,7 +82,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         })?;
 
     let limits = config.limits.clone();
-    let app = Arc::new(App::new(config, Arc::new(journal), payload_key));
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let app = Arc::new(App::new(config, Arc::new(journal), payload_key, metrics));
     let (shutdown, watch_shutdown) = watch::channel(false);
     let mut tasks = JoinSet::new();
     tasks.spawn(server::serve(

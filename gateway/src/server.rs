@@ -27,6 +27,7 @@ use crate::api;
 use crate::app::App;
 use crate::config::LimitsConfig;
 use crate::http::{self as h, Problem};
+use crate::metrics::ReasonLabels;
 use crate::tls::ServerTls;
 
 /// How long open connections get to finish after shutdown begins.
@@ -59,6 +60,7 @@ pub async fn serve(
         };
         let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
             tracing::debug!(%peer, "connection cap reached; closing");
+            app.metrics.ingress.connections_refused.inc();
             drop(tcp);
             continue;
         };
@@ -70,7 +72,10 @@ pub async fn serve(
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let gauge = app.metrics.ingress.connections.clone();
+            gauge.inc();
             connection(tcp, peer, app, tls, limits, in_flight, shutdown).await;
+            gauge.dec();
         });
     }
 }
@@ -85,15 +90,27 @@ async fn connection(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let acceptor = TlsAcceptor::from(tls.current());
-    let stream = match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await
-    {
+    let failures = &app.metrics.ingress.handshake_failures;
+    let handshake = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(tcp)).await;
+    let stream = match handshake {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            let reason = handshake_failure(&e);
+            tracing::debug!(%peer, error = %e, reason, "TLS handshake failed");
+            failures
+                .get_or_create(&ReasonLabels {
+                    reason: reason.to_owned(),
+                })
+                .inc();
             return;
         }
         Err(_) => {
             tracing::debug!(%peer, "TLS handshake timed out");
+            failures
+                .get_or_create(&ReasonLabels {
+                    reason: "timeout".to_owned(),
+                })
+                .inc();
             return;
         }
     };
@@ -111,6 +128,7 @@ async fn connection(
         async move {
             // Shed load rather than queue without bound.
             let Ok(_slot) = in_flight.try_acquire_owned() else {
+                app.metrics.ingress.shed.inc();
                 let problem = Problem::new(
                     http::StatusCode::SERVICE_UNAVAILABLE,
                     "overloaded",
@@ -153,5 +171,35 @@ async fn connection(
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(DRAIN, conn).await;
         }
+    }
+}
+
+/// A metric label for why a TLS handshake failed.
+fn handshake_failure(e: &std::io::Error) -> &'static str {
+    use rustls::{CertificateError, Error};
+    let Some(rustls_error) = e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) else {
+        return "io";
+    };
+    match rustls_error {
+        Error::NoCertificatesPresented => "no-client-certificate",
+        Error::InvalidCertificate(cert) => match cert {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "certificate-expired"
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "certificate-not-yet-valid"
+            }
+            CertificateError::Revoked => "certificate-revoked",
+            CertificateError::UnknownIssuer => "unknown-issuer",
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "wrong-purpose"
+            }
+            CertificateError::BadSignature => "bad-signature",
+            _ => "certificate-invalid",
+        },
+        Error::PeerIncompatible(_) => "incompatible",
+        Error::NoApplicationProtocol => "no-alpn",
+        Error::AlertReceived(_) => "alert-received",
+        _ => "protocol",
     }
 }

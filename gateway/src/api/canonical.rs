@@ -6,7 +6,7 @@ use http::{Request, Response, StatusCode};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Ctx, body_hash, idempotency_key, intake_fault, problem_for_body};
+use super::{Ctx, body_hash, idempotency_key, intake_fault, problem_for_body, refusal_problem};
 use crate::app::{IntakeError, Submission};
 use crate::http::{self as h, Body, Problem};
 use crate::journal::{CopyState, MessageView};
@@ -120,10 +120,11 @@ where
         let (status, code, detail) = intake_fault(&e, ctx.request_id);
         Problem::new(status, &code, detail, ctx.request_id).into_response()
     };
-    // Who is asking comes first: an unknown client never gets its body read.
-    let caller = match ctx.app.sender_of(ctx.identity) {
+    // Who is asking, and whether its quota allows, come first: an unknown
+    // or flooding client never gets its body read.
+    let caller = match ctx.app.admit_sender(ctx.identity) {
         Ok(caller) => caller,
-        Err(e) => return fail(e),
+        Err(refusal) => return refusal_problem(&refusal, ctx.request_id),
     };
     let (parts, body) = request.into_parts();
     let idempotency = match idempotency_key(&parts.headers) {
@@ -181,12 +182,9 @@ pub fn status(ctx: &Ctx<'_>, id: &str) -> Response<Body> {
         )
         .into_response()
     };
-    let caller = match ctx.app.sender_of(ctx.identity) {
+    let caller = match ctx.app.admit_sender(ctx.identity) {
         Ok(caller) => caller,
-        Err(e) => {
-            let (status, code, detail) = intake_fault(&e, ctx.request_id);
-            return Problem::new(status, &code, detail, ctx.request_id).into_response();
-        }
+        Err(refusal) => return refusal_problem(&refusal, ctx.request_id),
     };
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();

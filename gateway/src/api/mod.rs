@@ -10,8 +10,9 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use time::OffsetDateTime;
 
-use crate::app::{App, IntakeError};
+use crate::app::{App, IntakeError, Refusal};
 use crate::http::{self as h, Body, BodyError, Problem};
+use crate::metrics::{RequestLabels, RouteLabels};
 use crate::tls::PeerIdentity;
 use borderpost_core::AdapterError;
 
@@ -39,6 +40,7 @@ where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
+    let started = std::time::Instant::now();
     let request_id = h::request_id();
     let ctx = Ctx {
         app: &app,
@@ -64,10 +66,32 @@ where
     if let Ok(value) = http::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(h::REQUEST_ID, value);
     }
+    let route = route_name(&segments);
+    let sender = identity
+        .as_ref()
+        .and_then(|i| i.organisation.as_ref())
+        .map_or_else(|| "-".to_owned(), |o| o.national().to_string());
+    let metrics = &app.metrics.ingress;
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.to_owned(),
+            status: response.status().as_u16(),
+            sender,
+        })
+        .inc();
+    metrics
+        .latency
+        .get_or_create(&RouteLabels {
+            route: route.to_owned(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    // No message content or personal identifiers at info level: the route
+    // template and the request id are enough to find the details.
     tracing::info!(
         request_id = %request_id,
         method = %method,
-        route = route_name(&segments),
+        route,
         status = response.status().as_u16(),
         "request"
     );
@@ -156,6 +180,32 @@ pub fn intake_fault(e: &IntakeError, request_id: &str) -> (StatusCode, String, S
             )
         }
     }
+}
+
+/// The problem+json answer to a refused client: `403`, or `429` with
+/// `Retry-After`.
+pub fn refusal_problem(refusal: &Refusal, request_id: &str) -> Response<Body> {
+    match refusal {
+        Refusal::Forbidden(why) => {
+            Problem::new(StatusCode::FORBIDDEN, "forbidden", why.clone(), request_id)
+                .into_response()
+        }
+        Refusal::Limited(wait) => h::retry_after(
+            Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "over this organisation's request quota; retry after the time given",
+                request_id,
+            )
+            .into_response(),
+            retry_seconds(*wait),
+        ),
+    }
+}
+
+/// Whole seconds to wait, rounded up (at least 1).
+pub fn retry_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// The status, code and detail for a body that could not be read.

@@ -34,6 +34,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// What to do with translations that lose fields.
     pub policy: TranslationPolicy,
+    /// Request quotas at ingress.
+    pub rate_limits: RateLimits,
     /// The organisations allowed to send.
     pub senders: Vec<Sender>,
     /// The national systems (and peers) Borderpost delivers to, by route name.
@@ -135,6 +137,26 @@ pub struct LimitsConfig {
     pub h2_max_concurrent_streams: u32,
 }
 
+/// Request quotas at ingress (token buckets).
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    /// Each sender organisation's default quota.
+    pub sender: Quota,
+    /// Each peer gateway's quota.
+    pub peer: Quota,
+    /// Per-organisation quotas replacing the default.
+    pub overrides: Vec<(PartyId, Quota)>,
+}
+
+/// A token bucket: a steady rate and a burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests per second, sustained.
+    pub per_second: u32,
+    /// Requests allowed at once.
+    pub burst: u32,
+}
+
 /// What happens when a translation cannot carry every field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TranslationPolicy {
@@ -183,6 +205,9 @@ pub struct Upstream {
     pub kanal: Option<String>,
     /// The recipient directory (Norway's KRR) base URL.
     pub directory_url: Option<http::Uri>,
+    /// Deliveries per second to this upstream, if paced; copies over the
+    /// quota wait (nothing fails).
+    pub quota: Option<Quota>,
 }
 
 /// A certificate and its key.
@@ -391,6 +416,29 @@ impl Validator {
         })
     }
 
+    fn required_u32(&mut self, key: &str, value: Option<u32>) -> Option<u32> {
+        self.required(key, value)
+    }
+
+    /// A quota from a rate (and optional burst, default the rate): both
+    /// must be at least 1, or nothing could ever pass.
+    fn quota(&mut self, key: &str, per_second: Option<u32>, burst: Option<u32>) -> Option<Quota> {
+        let per_second = per_second?;
+        let burst = burst.unwrap_or(per_second);
+        if per_second == 0 {
+            self.error(
+                format!("{key}_per_second"),
+                "a quota of 0 per second lets nothing through",
+            );
+            return None;
+        }
+        if burst == 0 {
+            self.error(format!("{key}_burst"), "a burst of 0 lets nothing through");
+            return None;
+        }
+        Some(Quota { per_second, burst })
+    }
+
     fn config(mut self, raw: RawConfig) -> Result<Config, ConfigErrors> {
         let registry = crate::registry::Registry::with_defaults();
 
@@ -561,6 +609,41 @@ impl Validator {
             }
         };
 
+        let r = raw.rate_limits.unwrap_or_default();
+        let sender_quota = self.quota(
+            "rate_limits.sender",
+            r.sender_per_second.or(Some(1000)),
+            r.sender_burst,
+        );
+        let peer_quota = self.quota(
+            "rate_limits.peer",
+            r.peer_per_second.or(Some(5000)),
+            r.peer_burst,
+        );
+        let mut overrides = Vec::new();
+        for (i, o) in r.overrides.into_iter().enumerate() {
+            let key = format!("rate_limits.overrides[{i}]");
+            let id = self
+                .required(&format!("{key}.id"), o.id)
+                .and_then(|id| self.party(&format!("{key}.id"), &id));
+            let per_second = self.required_u32(&format!("{key}.per_second"), o.per_second);
+            let quota = self.quota(&key, per_second, o.burst);
+            if let (Some(id), Some(quota)) = (id, quota) {
+                overrides.push((id.national(), quota));
+            }
+        }
+        let rate_limits = RateLimits {
+            sender: sender_quota.unwrap_or(Quota {
+                per_second: 1000,
+                burst: 1000,
+            }),
+            peer: peer_quota.unwrap_or(Quota {
+                per_second: 5000,
+                burst: 5000,
+            }),
+            overrides,
+        };
+
         let mut senders = Vec::new();
         for (i, sender) in raw.senders.into_iter().enumerate() {
             let key = format!("senders[{i}]");
@@ -671,6 +754,10 @@ impl Validator {
                         None
                     }
                 });
+            let quota = match u.max_per_second {
+                Some(rate) => self.quota(&key, Some(rate), u.burst),
+                None => None,
+            };
             if protocol.as_deref() == Some("no-dpi") {
                 if u.maskinporten_token.is_none() {
                     self.error(
@@ -710,6 +797,7 @@ impl Validator {
                         maskinporten_token: u.maskinporten_token,
                         kanal: u.kanal,
                         directory_url,
+                        quota,
                     },
                 );
             }
@@ -767,6 +855,7 @@ impl Validator {
             delivery,
             limits,
             policy,
+            rate_limits,
             senders,
             upstreams,
             no_ingress,

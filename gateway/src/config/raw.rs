@@ -16,6 +16,7 @@ pub(crate) struct RawConfig {
     pub(crate) delivery: Option<RawDelivery>,
     pub(crate) limits: Option<RawLimits>,
     pub(crate) policy: Option<RawPolicy>,
+    pub(crate) rate_limits: Option<RawRateLimits>,
     #[serde(default)]
     pub(crate) senders: Vec<RawSender>,
     #[serde(default)]
@@ -89,6 +90,25 @@ pub(crate) struct RawLimits {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct RawRateLimits {
+    pub(crate) sender_per_second: Option<u32>,
+    pub(crate) sender_burst: Option<u32>,
+    pub(crate) peer_per_second: Option<u32>,
+    pub(crate) peer_burst: Option<u32>,
+    #[serde(default)]
+    pub(crate) overrides: Vec<RawQuota>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuota {
+    pub(crate) id: Option<String>,
+    pub(crate) per_second: Option<u32>,
+    pub(crate) burst: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct RawPolicy {
     pub(crate) translation: Option<String>,
 }
@@ -118,6 +138,8 @@ pub(crate) struct RawUpstream {
     pub(crate) maskinporten_token: Option<String>,
     pub(crate) kanal: Option<String>,
     pub(crate) directory_url: Option<String>,
+    pub(crate) max_per_second: Option<u32>,
+    pub(crate) burst: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,10 @@
 //! An mTLS HTTP client per upstream: its own client certificate, only its
 //! pinned anchors, pooled keep-alive connections.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -17,10 +20,11 @@ use crate::tls::{self, TlsError};
 /// The most bytes read from an upstream's response.
 const MAX_RESPONSE: usize = 32 * 1024 * 1024;
 
-/// An upstream's HTTP client.
+/// An upstream's HTTP client. Its TLS configuration can be swapped (a
+/// renewed client certificate) without disturbing requests in flight.
 #[derive(Clone)]
 pub struct UpstreamClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Arc<ArcSwap<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>>,
     base: String,
     timeout: Duration,
 }
@@ -50,22 +54,18 @@ pub struct Reply {
 impl UpstreamClient {
     /// A client for `upstream`.
     pub fn new(upstream: &Upstream) -> Result<UpstreamClient, TlsError> {
-        let tls = tls::client_config(upstream)?;
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_only()
-            .enable_http1()
-            .enable_http2()
-            .build();
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
-            .build(https);
         Ok(UpstreamClient {
-            client,
+            client: Arc::new(ArcSwap::from_pointee(build(upstream)?)),
             base: upstream.url.to_string().trim_end_matches('/').to_owned(),
             timeout: upstream.timeout,
         })
+    }
+
+    /// Re-reads the client certificate, key and anchors; new connections
+    /// use them. On error the current ones stay.
+    pub fn reload(&self, upstream: &Upstream) -> Result<(), TlsError> {
+        self.client.store(Arc::new(build(upstream)?));
+        Ok(())
     }
 
     /// The absolute URL of `path` (which starts with `/`) on this upstream.
@@ -77,8 +77,8 @@ impl UpstreamClient {
     /// the whole response, within the timeout.
     pub async fn send(&self, request: Request<Full<Bytes>>) -> Result<Reply, ClientError> {
         let exchange = async {
-            let response: Response<hyper::body::Incoming> = self
-                .client
+            let client = self.client.load_full();
+            let response: Response<hyper::body::Incoming> = client
                 .request(request)
                 .await
                 .map_err(|e| ClientError::Transport(error_chain(&e)))?;
@@ -103,6 +103,22 @@ impl UpstreamClient {
             Err(_) => Err(ClientError::Timeout(self.timeout)),
         }
     }
+}
+
+fn build(
+    upstream: &Upstream,
+) -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, TlsError> {
+    let tls = tls::client_config(upstream)?;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(64)
+        .build(https))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
