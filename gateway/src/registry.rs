@@ -17,9 +17,24 @@ pub struct Registry {
 
 impl Registry {
     /// Every protocol with its default settings.
+    ///
+    /// Defaults can decode; adapters that need configuration to encode
+    /// (Norway's DPI needs a Maskinporten token, a print service, a return
+    /// address) are replaced by configured ones with [`Registry::insert`],
+    /// as `borderpost translate` does and the server will from its config.
     pub fn with_defaults() -> Registry {
         let mut registry = Registry::default();
         registry.insert(Arc::new(CanonicalJson));
+        registry.insert(Arc::new(borderpost_dk::Memo::new(
+            borderpost_dk::MemoVersion::V1_1,
+        )));
+        registry.insert(Arc::new(borderpost_dk::Memo::new(
+            borderpost_dk::MemoVersion::V1_2,
+        )));
+        registry.insert(Arc::new(borderpost_dk::Fjernprint));
+        registry.insert(Arc::new(borderpost_no::Dpi::default()));
+        registry.insert(Arc::new(borderpost_no::DpiReceipts::default()));
+        registry.insert(Arc::new(borderpost_no::Sdp));
         registry
     }
 
