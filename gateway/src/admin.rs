@@ -46,16 +46,13 @@ fn handle<B>(app: &App, request: Request<B>) -> Response<Body> {
             app.scrape(),
         ),
         "/readyz" => {
-            let writable = app.journal.is_writable();
-            let body = serde_json::json!({ "ready": writable, "journal_writable": writable });
-            h::json(
-                if writable {
-                    StatusCode::OK
-                } else {
-                    StatusCode::SERVICE_UNAVAILABLE
-                },
-                &body,
-            )
+            let (ready, report) = app.readiness();
+            let status = if ready {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            h::json(status, &report)
         }
         _ => h::response(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
     }

@@ -32,16 +32,36 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Ingress quotas.
     pub limiter: Limiter,
+    /// The Norwegian DPI ingress, if configured.
+    pub no_ingress: Option<NoIngress>,
     /// Refreshers of state gauges, run at each scrape.
     scrape_hooks: std::sync::Mutex<Vec<ScrapeHook>>,
+    /// Readiness checks, run at each `/readyz`.
+    ready_checks: std::sync::Mutex<Vec<ReadyCheck>>,
     /// Senders (national form) and whom they may act for.
     senders: HashMap<PartyId, Vec<PartyId>>,
     /// Which upstream serves each country.
     routes: HashMap<Country, String>,
 }
 
+/// The keys of the Norwegian DPI ingress.
+pub struct NoIngress {
+    /// Decodes DPI messages (signer certificates chain to the Norwegian
+    /// anchors).
+    pub dpi: borderpost_no::Dpi,
+    /// Encodes receipts for Norwegian senders.
+    pub receipts: borderpost_no::DpiReceipts,
+    /// Borderpost's key senders encrypt document packages to.
+    pub decryption: borderpost_no::CmsKey,
+    /// The key receipts are signed with.
+    pub signing: borderpost_no::CmsKey,
+}
+
 /// Refreshes gauges that mirror state, at scrape time.
 pub type ScrapeHook = Box<dyn Fn(&Metrics) + Send + Sync>;
+
+/// A readiness check: its name, whether it passes, and details.
+pub type ReadyCheck = Box<dyn Fn() -> (String, bool, serde_json::Value) + Send + Sync>;
 
 /// Why intake refused a message.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +116,8 @@ pub struct Submission {
     pub body_hash: [u8; 32],
     /// When it arrived.
     pub received_at: OffsetDateTime,
+    /// The channel receipt notices go to, for senders that pull receipts.
+    pub receipt_channel: Option<String>,
 }
 
 impl App {
@@ -123,7 +145,9 @@ impl App {
             .collect();
         App {
             limiter: Limiter::new(&config.rate_limits),
+            no_ingress: None,
             scrape_hooks: std::sync::Mutex::new(Vec::new()),
+            ready_checks: std::sync::Mutex::new(Vec::new()),
             metrics,
             config,
             journal,
@@ -159,6 +183,42 @@ impl App {
             )));
         }
         Ok(org)
+    }
+
+    /// Sets the Norwegian DPI ingress.
+    pub fn with_no_ingress(mut self, ingress: Option<NoIngress>) -> App {
+        self.no_ingress = ingress;
+        self
+    }
+
+    /// Adds a readiness check.
+    pub fn on_ready(&self, check: ReadyCheck) {
+        self.ready_checks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(check);
+    }
+
+    /// Whether the gateway is ready, and why (or why not): the journal
+    /// takes appends, certificates are within validity, and each check
+    /// registered by a component.
+    pub fn readiness(&self) -> (bool, serde_json::Value) {
+        let mut report = serde_json::Map::new();
+        let writable = self.journal.is_writable();
+        report.insert("journal_writable".to_owned(), writable.into());
+        let mut ready = writable;
+        for check in self
+            .ready_checks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let (name, ok, detail) = check();
+            ready &= ok;
+            report.insert(name, detail);
+        }
+        report.insert("ready".to_owned(), ready.into());
+        (ready, serde_json::Value::Object(report))
     }
 
     /// Adds a gauge refresher run at each scrape.
@@ -246,6 +306,7 @@ impl App {
             idempotency_key,
             body_hash,
             received_at,
+            receipt_channel,
         } = submission;
         canonical::validate(&message, &self.config.limits.adapter)?;
         if !self.may_send_as(caller, &message.sender.id) {
@@ -282,6 +343,7 @@ impl App {
             received_at,
             sealed_payload,
             copies,
+            receipt_channel,
         };
         let outcome = self.journal.submit(intake).await?;
         match outcome {

@@ -10,9 +10,15 @@ use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::config::Config;
+use crate::delivery::{self, Delivery};
 use crate::journal::{JournalError, LocalJournal, Options, PayloadKey, SealError};
+use crate::registry::Registry;
+use crate::reload::Reloader;
 use crate::tls::{ServerTls, TlsError};
 use crate::{admin, server};
+
+/// How often certificate and CRL files are checked for changes.
+const RELOAD_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +33,12 @@ pub enum StartError {
     /// TLS material could not be loaded.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
+    /// The Norwegian ingress keys could not be loaded.
+    #[error("Norwegian ingress: {0}")]
+    Ingress(String),
+    /// An upstream could not be set up.
+    #[error(transparent)]
+    Upstream(#[from] delivery::build::BuildError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -81,9 +93,38 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             source,
         })?;
 
+    let registry = Registry::with_defaults();
+    let (upstreams, clients) = delivery::build::upstreams(&config, &registry)?;
+    let routes: Vec<String> = upstreams.iter().map(|u| u.name.clone()).collect();
+
     let limits = config.limits.clone();
+    let reloader = Arc::new(Reloader::new(config.clone(), Arc::clone(&tls), clients));
     let metrics = Arc::new(crate::metrics::Metrics::new());
-    let app = Arc::new(App::new(config, Arc::new(journal), payload_key, metrics));
+    let no_ingress = no_ingress(&config).map_err(StartError::Ingress)?;
+    let app = Arc::new(
+        App::new(config, Arc::new(journal), payload_key, metrics).with_no_ingress(no_ingress),
+    );
+    let engine = Delivery::new(Arc::clone(&app), upstreams);
+    let breakers = Arc::clone(&engine);
+    app.on_scrape(Box::new(move |metrics| breakers.report(metrics)));
+    let circuits = Arc::clone(&engine);
+    app.on_ready(Box::new(move || {
+        // An open circuit is reported, not counted against readiness: the
+        // gateway still accepts and journals; copies wait for the upstream.
+        let detail =
+            serde_json::json!({ "open": circuits.open_circuits(), "states": circuits.states() });
+        ("upstreams".to_owned(), true, detail)
+    }));
+    let certificates = Arc::clone(&reloader);
+    app.on_ready(Box::new(move || {
+        let expired = certificates.expired();
+        let ok = expired.is_empty();
+        (
+            "certificates".to_owned(),
+            ok,
+            serde_json::json!({ "expired": expired }),
+        )
+    }));
     let (shutdown, watch_shutdown) = watch::channel(false);
     let mut tasks = JoinSet::new();
     tasks.spawn(server::serve(
@@ -98,6 +139,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         Arc::clone(&app),
         watch_shutdown.clone(),
     ));
+    tasks.spawn(Arc::clone(&engine).schedule(watch_shutdown.clone()));
+    for route in routes {
+        tasks.spawn(Arc::clone(&engine).poll_receipts(route, watch_shutdown.clone()));
+    }
+    tasks.spawn(reloader.run(Arc::clone(&app), RELOAD_POLL, watch_shutdown.clone()));
     tracing::info!(%ingress, %admin, "borderpost is serving");
     Ok(Running {
         ingress,
@@ -107,6 +153,42 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown,
         tasks,
     })
+}
+
+/// The Norwegian DPI ingress from its configured keys; senders' signing
+/// certificates must chain to the Norwegian trust anchors.
+fn no_ingress(config: &Config) -> Result<Option<crate::app::NoIngress>, String> {
+    let Some(no) = &config.no_ingress else {
+        return Ok(None);
+    };
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let key = |pair: &crate::config::KeyPair| {
+        borderpost_no::CmsKey::from_pem(&read(&pair.certificate)?, &read(&pair.key)?)
+            .map_err(|e| e.to_string())
+    };
+    let mut anchors = Vec::new();
+    for anchor in config
+        .trust
+        .anchors
+        .iter()
+        .filter(|a| a.role == crate::config::Role::Sender(borderpost_core::Country::No))
+    {
+        for cert in crate::pki::load_certificates(&anchor.path).map_err(|e| e.to_string())? {
+            anchors.push(cert.to_vec());
+        }
+    }
+    let dpi_config = borderpost_no::DpiConfig {
+        trust_anchors: anchors,
+        ..borderpost_no::DpiConfig::default()
+    };
+    Ok(Some(crate::app::NoIngress {
+        dpi: borderpost_no::Dpi::new(dpi_config.clone()),
+        receipts: borderpost_no::DpiReceipts::new(dpi_config),
+        decryption: key(&no.decryption)?,
+        signing: key(&no.signing)?,
+    }))
 }
 
 impl Running {

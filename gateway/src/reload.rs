@@ -134,6 +134,23 @@ impl Reloader {
         }
     }
 
+    /// The configured certificates that are expired (or not yet valid), by
+    /// label.
+    pub fn expired(&self) -> Vec<String> {
+        let now = OffsetDateTime::now_utc();
+        self.files()
+            .into_iter()
+            .filter(|(_, _, is_cert)| *is_cert)
+            .filter(|(_, path, _)| {
+                pki::load_certificates(path)
+                    .ok()
+                    .and_then(|certs| certs.first().and_then(pki::not_after))
+                    .is_none_or(|not_after| not_after < now)
+            })
+            .map(|(label, _, _)| label)
+            .collect()
+    }
+
     /// Polls the files every `every` (and reloads on SIGHUP) until
     /// `shutdown`.
     pub async fn run(

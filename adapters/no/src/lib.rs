@@ -42,6 +42,7 @@ mod receipts;
 pub mod asice;
 pub mod cms;
 pub mod jwt;
+pub mod krr;
 pub mod sbd;
 pub mod sdp;
 pub mod transport;

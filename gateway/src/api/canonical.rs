@@ -163,6 +163,7 @@ where
         idempotency_key: idempotency,
         body_hash: body_hash(&[&body]),
         received_at: ctx.received_at,
+        receipt_channel: None,
     };
     match ctx.app.submit(&caller, submission).await {
         Ok(submitted) => h::json(StatusCode::ACCEPTED, &accepted(&submitted.view)),

@@ -17,6 +17,8 @@ use crate::tls::PeerIdentity;
 use borderpost_core::AdapterError;
 
 pub mod canonical;
+pub mod dk;
+pub mod no;
 
 /// What a route needs about the request besides its body.
 pub struct Ctx<'a> {
@@ -55,6 +57,12 @@ where
         (&Method::POST, ["v1", "messages"]) => canonical::submit(&ctx, request).await,
         (&Method::GET, ["v1", "messages", id]) => canonical::status(&ctx, id),
         (_, ["v1", "messages"]) | (_, ["v1", "messages", _]) => method_not_allowed(&ctx),
+        (&Method::POST, ["dk", "memo"]) => dk::submit(&ctx, request).await,
+        (&Method::GET, ["dk", "memo", id]) => dk::status(&ctx, id),
+        (&Method::POST, ["no", "dpi", "messages", "out"]) => no::submit(&ctx, request).await,
+        (&Method::GET, ["no", "dpi", "messages", "out", id, "statuses"]) => no::statuses(&ctx, id),
+        (&Method::GET, ["no", "dpi", "messages", "in"]) => no::receipts(&ctx, request.uri()).await,
+        (&Method::POST, ["no", "dpi", "messages", "in", id, "read"]) => no::read(&ctx, id).await,
         _ => Problem::new(
             StatusCode::NOT_FOUND,
             "not-found",

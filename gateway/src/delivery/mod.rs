@@ -17,7 +17,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use borderpost_core::{Message, NativeReceipt, Receipt, ReceiptKind, Status};
+use borderpost_core::{
+    Adapter, EncodeContext, Encoded, Message, NativeReceipt, Receipt, ReceiptKind, Recipient,
+    Status,
+};
 use futures_util::future::BoxFuture;
 use time::OffsetDateTime;
 use tokio::sync::{Semaphore, watch};
@@ -27,7 +30,10 @@ use crate::config::{Delivery as Pacing, TranslationPolicy};
 use crate::journal::{Change, CopyId, CopyState, CopyUpdate, JournalError};
 
 pub mod breaker;
+pub mod build;
 pub mod client;
+pub mod dk;
+pub mod no;
 
 use breaker::Breaker;
 
@@ -98,6 +104,8 @@ pub struct Upstream {
     pub transport: Box<dyn Transport>,
     /// Its circuit breaker.
     pub breaker: Breaker,
+    /// Its delivery quota: over it, copies wait (nothing fails).
+    pub quota: Option<governor::DefaultDirectRateLimiter>,
 }
 
 /// The delivery engine.
@@ -123,6 +131,43 @@ impl Delivery {
             pacing,
             app,
         })
+    }
+
+    /// Sets the circuit-breaker gauges (a scrape hook).
+    pub fn report(&self, metrics: &crate::metrics::Metrics) {
+        for upstream in self.upstreams.values() {
+            metrics
+                .delivery
+                .breaker
+                .get_or_create(&crate::metrics::UpstreamLabels {
+                    upstream: upstream.name.clone(),
+                })
+                .set(upstream.breaker.state().as_gauge());
+        }
+    }
+
+    /// Each upstream's circuit state, by name.
+    pub fn states(&self) -> std::collections::BTreeMap<String, &'static str> {
+        self.upstreams
+            .values()
+            .map(|u| {
+                let state = match u.breaker.state() {
+                    breaker::State::Closed => "closed",
+                    breaker::State::Open => "open",
+                    breaker::State::HalfOpen => "half-open",
+                };
+                (u.name.clone(), state)
+            })
+            .collect()
+    }
+
+    /// The upstreams whose circuit is open (for readiness).
+    pub fn open_circuits(&self) -> Vec<String> {
+        self.upstreams
+            .values()
+            .filter(|u| u.breaker.state() == breaker::State::Open)
+            .map(|u| u.name.clone())
+            .collect()
     }
 
     /// The upstream called `name`.
@@ -240,6 +285,32 @@ impl Delivery {
             .await;
             return;
         };
+        if let Some(wait) = upstream
+            .quota
+            .as_ref()
+            .and_then(crate::limits::check_direct)
+        {
+            self.app
+                .metrics
+                .ingress
+                .rate_limited
+                .get_or_create(&crate::metrics::LimitLabels {
+                    scope: "upstream".to_owned(),
+                    key: upstream.name.clone(),
+                })
+                .inc();
+            let retry_at = now + wait;
+            self.record(
+                id,
+                now,
+                Change::Defer {
+                    until: retry_at,
+                    reason: format!("pacing deliveries to {}", upstream.name),
+                },
+            )
+            .await;
+            return;
+        }
         if let Err(wait) = upstream.breaker.admit() {
             let retry_at = now + wait;
             self.record(
@@ -280,7 +351,35 @@ impl Delivery {
             now,
             policy: self.app.config.policy,
         };
-        let change = match upstream.transport.send(&job).await {
+        let sent = upstream.transport.send(&job).await;
+        let outcome = match &sent {
+            Sent::Forwarded { .. } => "forwarded",
+            Sent::Delivered { .. } => "delivered",
+            Sent::Retry(_) => "retry",
+            Sent::Rejected(..) => "rejected",
+            Sent::Undeliverable(..) => "undeliverable",
+        };
+        let labels = crate::metrics::OutcomeLabels {
+            upstream: upstream.name.clone(),
+            outcome: outcome.to_owned(),
+        };
+        self.app
+            .metrics
+            .delivery
+            .attempts
+            .get_or_create(&labels)
+            .inc();
+        if matches!(sent, Sent::Retry(_)) {
+            self.app
+                .metrics
+                .delivery
+                .retries
+                .get_or_create(&crate::metrics::UpstreamLabels {
+                    upstream: upstream.name.clone(),
+                })
+                .inc();
+        }
+        let change = match sent {
             Sent::Forwarded { note, receipt } => {
                 upstream.breaker.success();
                 status_change(
@@ -408,6 +507,24 @@ impl Delivery {
                 return false;
             }
         };
+        let kind = match &receipt.kind {
+            ReceiptKind::Received => "received",
+            ReceiptKind::Delivered => "delivered",
+            ReceiptKind::Printed => "printed",
+            ReceiptKind::Read => "read",
+            ReceiptKind::NotificationFailed { .. } => "notification-failed",
+            ReceiptKind::Returned => "returned",
+            ReceiptKind::Error { .. } => "error",
+        };
+        self.app
+            .metrics
+            .delivery
+            .receipts
+            .get_or_create(&crate::metrics::OutcomeLabels {
+                upstream: route.to_owned(),
+                outcome: kind.to_owned(),
+            })
+            .inc();
         let note = describe(&receipt.kind);
         let change = match receipt.kind.status() {
             Some(status) => match self.app.journal.copy(id) {
@@ -444,6 +561,61 @@ impl Delivery {
                 false
             }
         }
+    }
+}
+
+/// Encodes `job`'s message for `to`, applying the translation policy:
+/// the encoded parts and a note of what was lost, or the outcome to
+/// record instead (a refusal for a fault in the message, a retry for a
+/// fault in Borderpost's own configuration).
+pub(crate) fn encode_with(
+    adapter: &dyn Adapter,
+    job: &Job,
+    to: &Recipient,
+    ctx: &EncodeContext<'_>,
+) -> Result<(Encoded, Option<String>), Sent> {
+    let encoded = adapter.encode(&job.message, to, ctx).map_err(|e| {
+        if e.is_input_fault() {
+            Sent::Rejected(format!("cannot be written as {} ({}): {e}", adapter.protocol(), e.code()), None)
+        } else {
+            tracing::error!(protocol = %adapter.protocol(), error = %e, "encoding failed for a configuration fault");
+            Sent::Retry(format!("configuration fault encoding {}: {e}", adapter.protocol()))
+        }
+    })?;
+    let losses = (!encoded.losses.is_empty()).then(|| {
+        encoded
+            .losses
+            .iter()
+            .map(|l| format!("{} ({})", l.field, l.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    if let (Some(losses), TranslationPolicy::Strict) = (&losses, job.policy) {
+        return Err(Sent::Rejected(
+            format!(
+                "{} cannot carry every field and the policy is strict: {losses}",
+                adapter.protocol()
+            ),
+            None,
+        ));
+    }
+    Ok((encoded, losses))
+}
+
+/// [`encode_with`] for a single-part protocol needing no keys, for the
+/// copy's own recipient.
+pub(crate) fn encode_for(
+    adapter: &dyn Adapter,
+    job: &Job,
+) -> Result<(Vec<u8>, Option<String>), Sent> {
+    let ctx = EncodeContext::new(job.now, job.copy.upstream_id);
+    let (encoded, losses) = encode_with(adapter, job, &job.copy.recipient, &ctx)?;
+    match encoded.parts.into_iter().next() {
+        Some(part) => Ok((part.body, losses)),
+        None => Err(Sent::Rejected(
+            format!("{} produced nothing to send", adapter.protocol()),
+            None,
+        )),
     }
 }
 

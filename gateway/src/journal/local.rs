@@ -19,8 +19,9 @@ use uuid::Uuid;
 use super::log::{self, Kind, Segment};
 use super::{
     Change, CopyId, CopyState, CopyUpdate, Depth, Intake, IntakeOutcome, Journal, JournalError,
-    MessageKey, MessageRecord, MessageView,
+    MessageKey, MessageRecord, MessageView, Notice,
 };
+use borderpost_core::PartyId;
 
 /// How the local journal is laid out and paced.
 #[derive(Debug, Clone)]
@@ -69,6 +70,7 @@ struct State {
     keys: sled::Tree,
     idempotency: sled::Tree,
     upstream: sled::Tree,
+    notices: sled::Tree,
     meta: sled::Tree,
     writable: AtomicBool,
     depth: [AtomicU64; 9],
@@ -79,6 +81,7 @@ struct State {
 enum Request {
     Submit(Intake, oneshot::Sender<Result<IntakeOutcome, JournalError>>),
     Update(CopyUpdate, oneshot::Sender<Result<CopyState, JournalError>>),
+    Ack(AckBody, oneshot::Sender<Result<bool, JournalError>>),
     Checkpoint(oneshot::Sender<()>),
 }
 
@@ -87,6 +90,14 @@ enum Request {
 struct AcceptBody {
     record: MessageRecord,
     copies: Vec<CopyState>,
+}
+
+/// What an `Ack` record holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AckBody {
+    submitter: String,
+    copy: CopyId,
+    event: u32,
 }
 
 const APPLIED: &[u8] = b"applied";
@@ -116,6 +127,7 @@ impl LocalJournal {
             keys: db.open_tree("keys")?,
             idempotency: db.open_tree("idempotency")?,
             upstream: db.open_tree("upstream")?,
+            notices: db.open_tree("notices")?,
             meta: db.open_tree("meta")?,
             db,
             writable: AtomicBool::new(true),
@@ -282,6 +294,61 @@ impl Journal for LocalJournal {
         }
     }
 
+    fn notices(
+        &self,
+        submitter: &PartyId,
+        channel: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Notice>, JournalError> {
+        let prefix = notice_prefix(&submitter.national().to_string());
+        let mut out = Vec::new();
+        for entry in self.state.notices.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            if let Some(wanted) = channel
+                && !wanted.eq_ignore_ascii_case(&String::from_utf8_lossy(&value))
+            {
+                continue;
+            }
+            let Some(rest) = key.get(prefix.len()..) else {
+                continue;
+            };
+            let (Some(copy), Some(event)) = (
+                CopyId::from_bytes(rest),
+                rest.get(10..14)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_be_bytes),
+            ) else {
+                continue;
+            };
+            out.push(Notice { copy, event });
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn ack_notice(
+        &self,
+        submitter: &PartyId,
+        notice: Notice,
+    ) -> BoxFuture<'_, Result<bool, JournalError>> {
+        let body = AckBody {
+            submitter: submitter.national().to_string(),
+            copy: notice.copy,
+            event: notice.event,
+        };
+        async move {
+            let (reply, answer) = oneshot::channel();
+            self.tx
+                .send(Request::Ack(body, reply))
+                .await
+                .map_err(|_| JournalError::Closed)?;
+            answer.await.map_err(|_| JournalError::Closed)?
+        }
+        .boxed()
+    }
+
     fn depth(&self) -> Depth {
         Status::ALL
             .iter()
@@ -354,23 +421,33 @@ impl State {
                     )?;
                 }
                 for copy in &body.copies {
-                    self.put_copy(copy)?;
+                    self.put_copy(copy, Some(&body.record))?;
                 }
             }
             Kind::Copy => {
                 let copy: CopyState = decode_json(payload)?;
-                self.put_copy(&copy)?;
+                self.put_copy(&copy, None)?;
+            }
+            Kind::Ack => {
+                let ack: AckBody = decode_json(payload)?;
+                self.notices
+                    .remove(notice_key(&ack.submitter, ack.copy, ack.event))?;
             }
         }
         self.meta.insert(APPLIED, &seq.to_be_bytes())?;
         Ok(())
     }
 
-    fn put_copy(&self, copy: &CopyState) -> Result<(), JournalError> {
+    fn put_copy(
+        &self,
+        copy: &CopyState,
+        record: Option<&MessageRecord>,
+    ) -> Result<(), JournalError> {
         let id = copy.id.to_bytes();
         let old = self.copies.insert(id, encode_json(copy)?)?;
+        let old: Option<CopyState> = old.map(|old| decode_json(&old)).transpose()?;
+        self.put_notices(copy, old.as_ref(), record)?;
         if let Some(old) = old {
-            let old: CopyState = decode_json(&old)?;
             if let Some(at) = old.next_due {
                 self.due.remove(due_key(at, copy.id))?;
             }
@@ -385,6 +462,42 @@ impl State {
             self.due.insert(due_key(at, copy.id), &[])?;
         }
         self.depth[status_index(copy.status)].fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Keeps a receipt notice for each new status event of a copy whose
+    /// message's sender pulls receipts. The initial `accepted` is no news.
+    fn put_notices(
+        &self,
+        copy: &CopyState,
+        old: Option<&CopyState>,
+        record: Option<&MessageRecord>,
+    ) -> Result<(), JournalError> {
+        let seen = old.map_or(0, |o| o.history.len());
+        if copy.history.len() <= seen {
+            return Ok(());
+        }
+        let record = match record {
+            Some(record) => record.clone(),
+            None => match self.messages.get(copy.id.message.to_be_bytes())? {
+                Some(v) => decode_json(&v)?,
+                None => return Ok(()),
+            },
+        };
+        let Some(channel) = &record.receipt_channel else {
+            return Ok(());
+        };
+        let submitter = record.submitter.national().to_string();
+        for (i, event) in copy.history.iter().enumerate().skip(seen) {
+            let news = i > 0 || event.status != Status::Accepted;
+            let changed = i == 0 || copy.history[i - 1].status != event.status;
+            if news && changed {
+                self.notices.insert(
+                    notice_key(&submitter, copy.id, i as u32),
+                    channel.as_bytes(),
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -465,13 +578,17 @@ struct Writer {
 }
 
 /// An answer owed once the batch is durable.
+// Lives only in one batch's Vec on the writer thread: boxing the large
+// variant would cost an allocation per update for no memory saved.
+#[allow(clippy::large_enum_variant)]
 enum Owed {
     Submit(oneshot::Sender<Result<IntakeOutcome, JournalError>>, Answer),
     Update(oneshot::Sender<Result<CopyState, JournalError>>, CopyState),
+    Ack(oneshot::Sender<Result<bool, JournalError>>),
 }
 
 enum Answer {
-    Accepted(MessageRecord, Vec<CopyState>),
+    Accepted(Box<MessageRecord>, Vec<CopyState>),
     /// A duplicate of a message in the state or earlier in this batch.
     Duplicate(u64),
 }
@@ -549,7 +666,7 @@ impl Writer {
                                     records += 1;
                                     owed.push(Owed::Submit(
                                         reply,
-                                        Answer::Accepted(record, states),
+                                        Answer::Accepted(Box::new(record), states),
                                     ));
                                 }
                                 Err(e) => {
@@ -557,6 +674,25 @@ impl Writer {
                                 }
                             }
                         }
+                    }
+                }
+                Request::Ack(ack, reply) => {
+                    let pending = self.state.notices.contains_key(notice_key(
+                        &ack.submitter,
+                        ack.copy,
+                        ack.event,
+                    ));
+                    match (pending, encode_json(&ack)) {
+                        (Ok(false), _) => drop(reply.send(Ok(false))),
+                        (Ok(true), Ok(json)) => {
+                            let seq = self.next_seq;
+                            self.next_seq += 1;
+                            log::encode(&mut buf, seq, Kind::Ack, &[&json]);
+                            records += 1;
+                            owed.push(Owed::Ack(reply));
+                        }
+                        (Err(e), _) => drop(reply.send(Err(e.into()))),
+                        (_, Err(e)) => drop(reply.send(Err(e))),
                     }
                 }
                 Request::Update(update, reply) => {
@@ -596,6 +732,7 @@ impl Writer {
                     match o {
                         Owed::Submit(reply, _) => drop(reply.send(Err(JournalError::Closed))),
                         Owed::Update(reply, _) => drop(reply.send(Err(JournalError::Closed))),
+                        Owed::Ack(reply) => drop(reply.send(Err(JournalError::Closed))),
                     }
                 }
                 return;
@@ -611,7 +748,10 @@ impl Writer {
         for o in owed {
             match o {
                 Owed::Submit(reply, Answer::Accepted(record, copies)) => {
-                    let _ = reply.send(Ok(IntakeOutcome::Accepted(MessageView { record, copies })));
+                    let _ = reply.send(Ok(IntakeOutcome::Accepted(MessageView {
+                        record: *record,
+                        copies,
+                    })));
                 }
                 Owed::Submit(reply, Answer::Duplicate(seq)) => {
                     let view = self.state.view(seq).and_then(|v| {
@@ -621,6 +761,9 @@ impl Writer {
                 }
                 Owed::Update(reply, state) => {
                     let _ = reply.send(Ok(state));
+                }
+                Owed::Ack(reply) => {
+                    let _ = reply.send(Ok(true));
                 }
             }
         }
@@ -653,10 +796,10 @@ impl Writer {
                     .try_into()
                     .map_err(|_| JournalError::Codec("seq".into()))?,
             );
-            let kind = if body[8] == Kind::Accept as u8 {
-                Kind::Accept
-            } else {
-                Kind::Copy
+            let kind = match body[8] {
+                1 => Kind::Accept,
+                2 => Kind::Copy,
+                _ => Kind::Ack,
             };
             self.state.apply(seq, kind, &body[9..])?;
             reader = &reader[10 + len..];
@@ -716,6 +859,7 @@ impl Writer {
             body_hash: hex(&intake.body_hash),
             source_protocol: intake.source_protocol,
             received_at: intake.received_at,
+            receipt_channel: intake.receipt_channel,
             copies: u16::try_from(intake.copies.len())
                 .map_err(|_| JournalError::Codec("more than 65535 recipients".to_owned()))?,
         };
@@ -815,6 +959,7 @@ fn fail(request: Request, error: impl Fn() -> JournalError) {
     match request {
         Request::Submit(_, reply) => drop(reply.send(Err(error()))),
         Request::Update(_, reply) => drop(reply.send(Err(error()))),
+        Request::Ack(_, reply) => drop(reply.send(Err(error()))),
         Request::Checkpoint(done) => drop(done.send(())),
     }
 }
@@ -918,6 +1063,19 @@ fn due_millis(at: OffsetDateTime) -> u64 {
 fn due_key(at: OffsetDateTime, id: CopyId) -> Vec<u8> {
     let mut key = due_millis(at).to_be_bytes().to_vec();
     key.extend_from_slice(&id.to_bytes());
+    key
+}
+
+fn notice_prefix(submitter: &str) -> Vec<u8> {
+    let mut key = submitter.as_bytes().to_vec();
+    key.push(0);
+    key
+}
+
+fn notice_key(submitter: &str, copy: CopyId, event: u32) -> Vec<u8> {
+    let mut key = notice_prefix(submitter);
+    key.extend_from_slice(&copy.to_bytes());
+    key.extend_from_slice(&event.to_be_bytes());
     key
 }
 

@@ -33,6 +33,8 @@ pub(super) enum Kind {
     Accept = 1,
     /// A copy's new state.
     Copy = 2,
+    /// A receipt notice was fetched.
+    Ack = 3,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
         match b {
             1 => Some(Kind::Accept),
             2 => Some(Kind::Copy),
+            3 => Some(Kind::Ack),
             _ => None,
         }
     }

@@ -133,6 +133,10 @@ pub struct Intake {
     pub received_at: OffsetDateTime,
     /// The canonical message, sealed with the payload key.
     pub sealed_payload: Vec<u8>,
+    /// For senders whose protocol pulls receipts (DPI `GET /messages/in`):
+    /// the channel (`kanal`) their receipts are listed on. `None`: no
+    /// receipt notices are kept for this message.
+    pub receipt_channel: Option<String>,
     /// One copy per recipient, in the message's order.
     pub copies: Vec<NewCopy>,
 }
@@ -169,6 +173,18 @@ pub struct MessageRecord {
     pub received_at: OffsetDateTime,
     /// How many copies it has.
     pub copies: u16,
+    /// The channel receipt notices are kept on, if the sender pulls them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_channel: Option<String>,
+}
+
+/// A status change a sender has not yet fetched as a receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Notice {
+    /// The copy that changed.
+    pub copy: CopyId,
+    /// The index of the event in the copy's history.
+    pub event: u32,
 }
 
 /// Where one copy is.
@@ -336,6 +352,23 @@ pub trait Journal: Send + Sync + 'static {
 
     /// The earliest time any copy is due, if any is.
     fn next_due(&self) -> Result<Option<OffsetDateTime>, JournalError>;
+
+    /// Up to `limit` receipt notices for `submitter` on `channel` (any
+    /// channel if `None`), oldest first.
+    fn notices(
+        &self,
+        submitter: &PartyId,
+        channel: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Notice>, JournalError>;
+
+    /// Makes durable that `submitter` fetched `notice`. Returns whether it
+    /// was still pending.
+    fn ack_notice(
+        &self,
+        submitter: &PartyId,
+        notice: Notice,
+    ) -> BoxFuture<'_, Result<bool, JournalError>>;
 
     /// Copies per status.
     fn depth(&self) -> Depth;

@@ -24,6 +24,7 @@ fn intake(id: u128, body: &[u8], idem: Option<&str>) -> Intake {
         source_protocol: "canonical".to_owned(),
         received_at: datetime!(2026-11-25 12:00 UTC),
         sealed_payload: body.to_vec(),
+        receipt_channel: None,
         copies: vec![
             NewCopy {
                 recipient: Recipient::with_id("dk-cpr:0707614285".parse().unwrap()),
@@ -280,6 +281,54 @@ async fn checkpoints_delete_covered_segments() {
             .unwrap()
             .is_some()
     );
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn senders_that_pull_receipts_get_notices_until_they_take_them() {
+    let dir = tempdir();
+    let journal = LocalJournal::open(Options::new(&dir)).unwrap();
+    let sender: PartyId = "dk-cvr:55133018".parse().unwrap();
+    let mut pulled = intake(1, b"pull", None);
+    pulled.receipt_channel = Some("kanal-a".to_owned());
+    let view = accepted(journal.submit(pulled).await.unwrap());
+    accepted(journal.submit(intake(2, b"push", None)).await.unwrap());
+    // Acceptance itself is no news.
+    assert!(journal.notices(&sender, None, 10).unwrap().is_empty());
+    let id = view.copies[0].id;
+    for status in [Status::Forwarded, Status::Delivered] {
+        journal
+            .update(CopyUpdate {
+                copy: id,
+                at: datetime!(2026-11-25 12:01 UTC),
+                change: Change::Status {
+                    status,
+                    note: None,
+                    receipt: None,
+                    attempt: false,
+                },
+            })
+            .await
+            .unwrap();
+    }
+    let notices = journal.notices(&sender, Some("KANAL-A"), 10).unwrap();
+    assert_eq!(
+        notices,
+        [Notice { copy: id, event: 1 }, Notice { copy: id, event: 2 }]
+    );
+    assert!(
+        journal
+            .notices(&sender, Some("other"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(journal.ack_notice(&sender, notices[0]).await.unwrap());
+    assert!(!journal.ack_notice(&sender, notices[0]).await.unwrap());
+    drop(journal);
+    // Taking a notice is durable.
+    let journal = LocalJournal::open(Options::new(&dir)).unwrap();
+    assert_eq!(journal.notices(&sender, None, 10).unwrap(), [notices[1]]);
     drop(journal);
     fs::remove_dir_all(dir).unwrap();
 }

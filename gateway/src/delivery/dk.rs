@@ -1,0 +1,251 @@
+//! Denmark: MeMo to Digital Post, Fjernprint for print, receipts pulled.
+//!
+//! NgDP's REST send API and its receipt format are specified only in a
+//! non-public Digst document; Borderpost talks to a model of it built on
+//! what is public (adapters/dk/README.md):
+//!
+//! | call | what |
+//! |---|---|
+//! | `POST /apis/v1/memo` (MeMo XML) | `202` + `Kvittering` `ModtagetDigitalPost`; `400` + `Fejlet`; `422` + `Fejlet` `RECIPIENT_NOT_REGISTERED` when the recipient has no Digital Post |
+//! | `POST /apis/v1/print` (Fjernprint `ForsendelseI`) | as above, for print |
+//! | `GET /apis/v1/receipts` | `[{"id", "kvittering"}]` or `204` |
+//! | `POST /apis/v1/receipts/{id}/ack` | stop offering that receipt |
+
+use std::sync::Arc;
+
+use borderpost_core::{Adapter, Channel, DecodeContext, NativeReceipt, Wire};
+use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use http::{Method, Request, StatusCode};
+use http_body_util::Full;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::client::{Reply, UpstreamClient};
+use super::{Job, Polled, Sent, Transport, encode_for};
+
+/// The error code of a recipient without Digital Post.
+pub const NOT_REGISTERED: &str = "RECIPIENT_NOT_REGISTERED";
+
+/// Talks to Danish Digital Post (or its simulator).
+pub struct DkTransport {
+    client: UpstreamClient,
+    memo: Arc<dyn Adapter>,
+    print: Option<Arc<dyn Adapter>>,
+}
+
+#[derive(Deserialize)]
+struct PendingReceipt {
+    id: String,
+    kvittering: String,
+}
+
+impl DkTransport {
+    /// A transport writing `memo`'s MeMo version, with `print` for print.
+    pub fn new(
+        client: UpstreamClient,
+        memo: Arc<dyn Adapter>,
+        print: Option<Arc<dyn Adapter>>,
+    ) -> DkTransport {
+        DkTransport {
+            client,
+            memo,
+            print,
+        }
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Option<Request<Full<Bytes>>> {
+        let mut builder = Request::builder().method(method).uri(self.client.url(path));
+        if let Some(content_type) = content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        }
+        builder.body(Full::new(Bytes::from(body))).ok()
+    }
+
+    /// Posts `body` to `path` and reads the answer as Digital Post would give
+    /// it.
+    async fn post(&self, path: &str, body: Vec<u8>, losses: Option<String>) -> Answer {
+        let Some(request) = self.request(Method::POST, path, Some("application/xml"), body) else {
+            return Answer::Sent(Sent::Retry("could not build the request".to_owned()));
+        };
+        match self.client.send(request).await {
+            Err(e) => Answer::Sent(Sent::Retry(e.to_string())),
+            Ok(reply) => self.answer(reply, losses),
+        }
+    }
+
+    fn answer(&self, reply: Reply, losses: Option<String>) -> Answer {
+        let native = (!reply.body.is_empty()).then(|| NativeReceipt {
+            protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),
+            media_type: "application/xml".to_owned(),
+            body: String::from_utf8_lossy(&reply.body).into_owned(),
+        });
+        let status = reply.status;
+        if status.is_success() {
+            return Answer::Sent(Sent::Forwarded {
+                note: Some(match losses {
+                    Some(losses) => format!("accepted by Digital Post; translation lost: {losses}"),
+                    None => "accepted by Digital Post".to_owned(),
+                }),
+                receipt: native,
+            });
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status.is_server_error()
+        {
+            return Answer::Sent(Sent::Retry(format!("Digital Post answered {status}")));
+        }
+        // A client error: the answer says why, in a Kvittering.
+        let receipt = borderpost_dk::receipt::decode(
+            &reply.body,
+            &DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil()),
+        )
+        .ok();
+        let detail = receipt
+            .as_ref()
+            .and_then(|r| match &r.kind {
+                borderpost_core::ReceiptKind::Error { detail, .. } => detail.clone(),
+                _ => None,
+            })
+            .unwrap_or_else(|| format!("Digital Post answered {status}"));
+        let code = error_code(&reply.body);
+        if status == StatusCode::UNPROCESSABLE_ENTITY && code.as_deref() == Some(NOT_REGISTERED) {
+            return Answer::NotRegistered(native);
+        }
+        Answer::Sent(Sent::Rejected(
+            format!("refused by Digital Post: {detail}"),
+            native,
+        ))
+    }
+
+    async fn send_print(&self, job: &Job, why: Option<&str>) -> Sent {
+        let Some(print) = &self.print else {
+            return Sent::Undeliverable(
+                "no print service is configured for Denmark".to_owned(),
+                None,
+            );
+        };
+        if job.copy.recipient.address.is_none() {
+            return Sent::Undeliverable(
+                "print needs the recipient's postal address".to_owned(),
+                None,
+            );
+        }
+        let (body, losses) = match encode_for(print.as_ref(), job) {
+            Ok(encoded) => encoded,
+            Err(sent) => return sent,
+        };
+        match self.post("/apis/v1/print", body, losses).await {
+            Answer::Sent(Sent::Forwarded { note, receipt }) => Sent::Forwarded {
+                note: Some(match why {
+                    Some(why) => format!("{why}; sent to print: {}", note.unwrap_or_default()),
+                    None => format!("sent to print: {}", note.unwrap_or_default()),
+                }),
+                receipt,
+            },
+            Answer::Sent(other) => other,
+            Answer::NotRegistered(receipt) => Sent::Undeliverable(
+                "the print service refused the recipient".to_owned(),
+                receipt,
+            ),
+        }
+    }
+}
+
+enum Answer {
+    Sent(Sent),
+    NotRegistered(Option<NativeReceipt>),
+}
+
+/// The `errorCode` of a `Kvittering`, if the body is one.
+fn error_code(body: &[u8]) -> Option<String> {
+    let root =
+        borderpost_core::xml::parse(body, &borderpost_core::xml::XmlLimits::default()).ok()?;
+    root.child(borderpost_dk::receipt::NAMESPACE, "errorCode")
+        .map(|e| e.text())
+}
+
+impl Transport for DkTransport {
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent> {
+        async move {
+            if job.message.channel == Channel::PrintOnly {
+                return self.send_print(job, None).await;
+            }
+            let (body, losses) = match encode_for(self.memo.as_ref(), job) {
+                Ok(encoded) => encoded,
+                Err(sent) => return sent,
+            };
+            match self.post("/apis/v1/memo", body, losses).await {
+                Answer::Sent(sent) => sent,
+                Answer::NotRegistered(receipt) => {
+                    if job.message.channel == Channel::DigitalElsePrint && self.print.is_some() {
+                        self.send_print(job, Some("the recipient has no Digital Post"))
+                            .await
+                    } else {
+                        Sent::Undeliverable("the recipient has no Digital Post".to_owned(), receipt)
+                    }
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>> {
+        async move {
+            let request = self
+                .request(Method::GET, "/apis/v1/receipts", None, Vec::new())
+                .ok_or("could not build the request")?;
+            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            if reply.status == StatusCode::NO_CONTENT {
+                return Ok(Vec::new());
+            }
+            if !reply.status.is_success() {
+                return Err(format!("receipt list answered {}", reply.status));
+            }
+            let pending: Vec<PendingReceipt> =
+                serde_json::from_slice(&reply.body).map_err(|e| format!("receipt list is not the expected JSON: {e}"))?;
+            let ctx = DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil());
+            let mut out = Vec::with_capacity(pending.len());
+            for p in pending {
+                match self.memo.decode_receipt(&Wire::single(p.kvittering.as_bytes()), &ctx) {
+                    Ok(receipt) => out.push(Polled { receipt, ack: Some(p.id) }),
+                    Err(e) => tracing::warn!(receipt = %p.id, error = %e, "an invalid Danish receipt was skipped"),
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        async move {
+            if Uuid::try_parse(id).is_err() {
+                return Err("a receipt id is a UUID".to_owned());
+            }
+            let request = self
+                .request(
+                    Method::POST,
+                    &format!("/apis/v1/receipts/{id}/ack"),
+                    None,
+                    Vec::new(),
+                )
+                .ok_or("could not build the request")?;
+            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            if reply.status.is_success() || reply.status == StatusCode::NOT_FOUND {
+                Ok(())
+            } else {
+                Err(format!("acknowledgement answered {}", reply.status))
+            }
+        }
+        .boxed()
+    }
+}

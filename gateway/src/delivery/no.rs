@@ -1,0 +1,337 @@
+//! Norway: DPI to the sender's access point (C2) with a Maskinporten
+//! token, postboxes looked up in KRR, receipts pulled from `/messages/in`.
+//!
+//! Borderpost is the DPI sender (C1) here, signing as the data processor of
+//! the foreign organisation it relays for (the "på vegne av" pattern:
+//! adapters/no/README.md). The access point's API is Digdir's OpenAPI
+//! (`protocols/no/dpi-2022/openapi_spec.yaml`); KRR's is `/rest/v2/personer`.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use borderpost_core::{
+    Adapter, Channel, Country, DecodeContext, EncodeContext, PartyId, Postbox, Recipient, Scheme,
+    Wire,
+};
+use borderpost_no::krr::{self, Lookup, LookupResponse};
+use borderpost_no::transport::{self, IncomingMessage};
+use borderpost_no::{CmsKey, Dpi, DpiReceipts};
+use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use http::{Method, Request, StatusCode};
+use http_body_util::Full;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::client::UpstreamClient;
+use super::{Job, Polled, Sent, Transport, encode_with};
+
+/// Talks to a Norwegian DPI access point (or its simulator).
+pub struct NoTransport {
+    client: UpstreamClient,
+    directory: UpstreamClient,
+    dpi: Dpi,
+    receipts: DpiReceipts,
+    signer: Arc<CmsKey>,
+    token: String,
+    kanal: Option<String>,
+}
+
+/// Where a recipient's copy goes in Norway.
+enum Destination {
+    /// A digital postbox, with the provider's certificate (DER).
+    Postbox(Box<Recipient>, Vec<u8>),
+    /// No postbox: why.
+    None(String),
+}
+
+impl NoTransport {
+    /// A transport to the access point at `client`, looking postboxes up at
+    /// `directory`, signing with `signer`.
+    pub fn new(
+        client: UpstreamClient,
+        directory: UpstreamClient,
+        dpi: Dpi,
+        receipts: DpiReceipts,
+        signer: Arc<CmsKey>,
+        token: String,
+        kanal: Option<String>,
+    ) -> NoTransport {
+        NoTransport {
+            client,
+            directory,
+            dpi,
+            receipts,
+            signer,
+            token,
+            kanal,
+        }
+    }
+
+    fn request(
+        &self,
+        client: &UpstreamClient,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Option<Request<Full<Bytes>>> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(client.url(path))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.token),
+            );
+        if let Some(content_type) = content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        }
+        builder.body(Full::new(Bytes::from(body))).ok()
+    }
+
+    fn kanal_query(&self) -> String {
+        self.kanal
+            .as_ref()
+            .map(|k| format!("?kanal={k}"))
+            .unwrap_or_default()
+    }
+
+    /// Looks the recipient up in KRR: its postbox and the provider's
+    /// certificate, or why digital post is not possible.
+    async fn destination(&self, recipient: &Recipient) -> Result<Destination, String> {
+        if let Some(postbox) = &recipient.postbox
+            && postbox.country != Country::No
+        {
+            return Ok(Destination::None(format!(
+                "the postbox is in {}",
+                postbox.country
+            )));
+        }
+        let fnr = match &recipient.id {
+            Some(id) if id.national().scheme() == Scheme::NoFnr => id.value().to_owned(),
+            Some(id) => {
+                return Ok(Destination::None(format!(
+                    "{id} is not a Norwegian person identifier"
+                )));
+            }
+            None => {
+                return Ok(Destination::None(
+                    "the recipient has no identifier to look up in KRR".to_owned(),
+                ));
+            }
+        };
+        let body = serde_json::to_vec(&Lookup {
+            personidentifikatorer: vec![fnr.clone()],
+        })
+        .map_err(|e| e.to_string())?;
+        let request = self
+            .request(
+                &self.directory,
+                Method::POST,
+                krr::PATH_PERSONER,
+                Some("application/json"),
+                body,
+            )
+            .ok_or("could not build the KRR request")?;
+        let reply = self
+            .directory
+            .send(request)
+            .await
+            .map_err(|e| format!("KRR: {e}"))?;
+        if !reply.status.is_success() {
+            return Err(format!("KRR answered {}", reply.status));
+        }
+        let found: LookupResponse =
+            serde_json::from_slice(&reply.body).map_err(|e| format!("KRR answer: {e}"))?;
+        let Some(person) = found
+            .personer
+            .into_iter()
+            .find(|p| p.personidentifikator == fnr)
+        else {
+            return Ok(Destination::None(
+                "the person is not registered in KRR".to_owned(),
+            ));
+        };
+        if !person.can_receive_digital() {
+            let why = if person.reservasjon.as_deref() == Some("JA") {
+                "the person has reserved against digital post (KRR)".to_owned()
+            } else {
+                format!(
+                    "the person has no digital postbox (KRR status {})",
+                    person.status
+                )
+            };
+            return Ok(Destination::None(why));
+        }
+        let (Some(digital), Some(certificate)) = (person.digital_post, person.sertifikat) else {
+            return Ok(Destination::None("KRR gave no postbox".to_owned()));
+        };
+        let certificate = base64::engine::general_purpose::STANDARD
+            .decode(certificate.trim())
+            .map_err(|e| format!("KRR certificate is not base64: {e}"))?;
+        let provider = PartyId::parse(Scheme::NoOrgnr, &digital.postkasseleverandoeradresse)
+            .map_err(|e| format!("KRR postbox provider: {e}"))?;
+        let mut to = recipient.clone();
+        to.postbox = Some(Postbox {
+            country: Country::No,
+            address: digital.postkasseadresse,
+            provider: Some(provider),
+        });
+        Ok(Destination::Postbox(Box::new(to), certificate))
+    }
+}
+
+/// The receipt's own SBDH id (what `/messages/in/{id}/read` takes).
+fn receipt_instance_id(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let envelope: borderpost_no::sbd::Envelope = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        envelope
+            .standard_business_document
+            .standard_business_document_header
+            .document_identification
+            .instance_identifier,
+    )
+}
+
+impl Transport for NoTransport {
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent> {
+        async move {
+            if job.message.channel == Channel::PrintOnly {
+                return Sent::Undeliverable(
+                    "print to Norway (DPI utskrift) is not configured for this upstream".to_owned(),
+                    None,
+                );
+            }
+            let (to, certificate) = match self.destination(&job.copy.recipient).await {
+                Ok(Destination::Postbox(to, certificate)) => (*to, certificate),
+                Ok(Destination::None(why)) => return Sent::Undeliverable(why, None),
+                Err(e) => return Sent::Retry(e),
+            };
+            let mut ctx = EncodeContext::new(job.now, job.copy.upstream_id);
+            ctx.signer = Some(self.signer.as_ref());
+            ctx.recipient_certificate = Some(&certificate);
+            let (encoded, losses) = match encode_with(&self.dpi, job, &to, &ctx) {
+                Ok(encoded) => encoded,
+                Err(sent) => return sent,
+            };
+            let multipart = match transport::encode_multipart(
+                &encoded.parts,
+                &transport::boundary(job.copy.upstream_id),
+            ) {
+                Ok(multipart) => multipart,
+                Err(e) => {
+                    return Sent::Rejected(format!("cannot build the DPI request: {e}"), None);
+                }
+            };
+            let path = format!("{}{}", transport::PATH_MESSAGES_OUT, self.kanal_query());
+            let Some(request) = self.request(
+                &self.client,
+                Method::POST,
+                &path,
+                Some(&multipart.content_type),
+                multipart.body,
+            ) else {
+                return Sent::Retry("could not build the request".to_owned());
+            };
+            let reply = match self.client.send(request).await {
+                Ok(reply) => reply,
+                Err(e) => return Sent::Retry(e.to_string()),
+            };
+            let status = reply.status;
+            if status.is_success() {
+                return Sent::Forwarded {
+                    note: Some(match losses {
+                        Some(losses) => {
+                            format!("accepted by the DPI access point; translation lost: {losses}")
+                        }
+                        None => "accepted by the DPI access point".to_owned(),
+                    }),
+                    receipt: None,
+                };
+            }
+            let detail = transport::parse_problem(&reply.body, &borderpost_core::Limits::default())
+                .map(|p| p.detail.unwrap_or(p.title.unwrap_or_default()))
+                .unwrap_or_else(|_| {
+                    String::from_utf8_lossy(&reply.body)
+                        .chars()
+                        .take(200)
+                        .collect()
+                });
+            match status {
+                // Authentication and quota problems are Borderpost's (an
+                // expired token): retry, the breaker opens, the operator sees.
+                StatusCode::UNAUTHORIZED
+                | StatusCode::FORBIDDEN
+                | StatusCode::TOO_MANY_REQUESTS
+                | StatusCode::REQUEST_TIMEOUT => {
+                    Sent::Retry(format!("access point answered {status}: {detail}"))
+                }
+                s if s.is_client_error() => {
+                    Sent::Rejected(format!("refused by the DPI access point: {detail}"), None)
+                }
+                _ => Sent::Retry(format!("access point answered {status}: {detail}")),
+            }
+        }
+        .boxed()
+    }
+
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>> {
+        async move {
+            let path = format!("{}{}", transport::PATH_MESSAGES_IN, self.kanal_query());
+            let request = self
+                .request(&self.client, Method::GET, &path, None, Vec::new())
+                .ok_or("could not build the request")?;
+            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            if reply.status == StatusCode::NO_CONTENT {
+                return Ok(Vec::new());
+            }
+            if !reply.status.is_success() {
+                return Err(format!("receipt list answered {}", reply.status));
+            }
+            let incoming: Vec<IncomingMessage> =
+                transport::parse_incoming(&reply.body, &borderpost_core::Limits::default())
+                    .map_err(|e| e.to_string())?;
+            let ctx = DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil());
+            let mut out = Vec::with_capacity(incoming.len());
+            for message in incoming {
+                let ack = receipt_instance_id(&message.forretningsmelding);
+                match self
+                    .receipts
+                    .decode_receipt(&Wire::single(message.forretningsmelding.as_bytes()), &ctx)
+                {
+                    Ok(receipt) => out.push(Polled { receipt, ack }),
+                    Err(e) => tracing::warn!(error = %e, "an invalid DPI receipt was skipped"),
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        async move {
+            let id = Uuid::try_parse(id).map_err(|_| "a receipt id is a UUID".to_owned())?;
+            let request = self
+                .request(
+                    &self.client,
+                    Method::POST,
+                    &transport::read_path(id),
+                    None,
+                    Vec::new(),
+                )
+                .ok_or("could not build the request")?;
+            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            if reply.status.is_success() || reply.status == StatusCode::NOT_FOUND {
+                Ok(())
+            } else {
+                Err(format!("marking read answered {}", reply.status))
+            }
+        }
+        .boxed()
+    }
+}
