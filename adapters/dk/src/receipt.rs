@@ -247,6 +247,32 @@ pub fn encode(
     _original: &Message,
     _ctx: &EncodeContext<'_>,
 ) -> Result<Encoded, AdapterError> {
+    encode_with_code(receipt, None)
+}
+
+/// Encodes `receipt` as a `Kvittering`, with `error_code` (1–256
+/// characters) as its `errorCode`: the machine-readable reason of a
+/// `Fejlet` or `FejletMidlertidigt` answer, such as an
+/// [`AdapterError::code`] or `RECIPIENT_NOT_REGISTERED`.
+///
+/// [`encode`] has no code to give (the canonical receipt carries only a
+/// detail text) and needs the original message; the receiving side
+/// (Borderpost's Digital Post simulator) answers messages it could not
+/// decode, so it has no original and calls this directly. A decoder reads
+/// the pair back as the detail `errorCode: errorText`.
+pub fn encode_with_code(
+    receipt: &Receipt,
+    error_code: Option<&str>,
+) -> Result<Encoded, AdapterError> {
+    if let Some(code) = error_code {
+        let len = code.chars().count();
+        if !(1..=256).contains(&len) || !code.chars().all(xml::is_xml_char) {
+            return Err(AdapterError::schema(
+                "Kvittering/errorCode",
+                "1 to 256 XML characters",
+            ));
+        }
+    }
     if !is_uuid(&receipt.message_id) {
         return Err(AdapterError::schema(
             "receipt.message_id",
@@ -295,6 +321,7 @@ pub fn encode(
         "k:timestamp",
         &crate::memo::format_utc(receipt.at, "receipt.at")?,
     );
+    w.opt_leaf("k:errorCode", error_code);
     w.opt_leaf("k:errorText", detail.as_deref());
     w.opt_leaf("k:channel", channel);
     if let Some(issuer) = &receipt.issuer {

@@ -155,3 +155,33 @@ fn hostile_receipts_are_refused() {
         );
     }
 }
+
+#[test]
+fn an_error_code_is_written_and_read_back_with_the_text() {
+    let r = receipt(ReceiptKind::Error {
+        permanent: true,
+        detail: Some("invalid at MessageHeader/label: too long".into()),
+    });
+    let encoded = borderpost_dk::receipt::encode_with_code(&r, Some("schema")).unwrap();
+    let body = &encoded.parts[0].body;
+    let text = String::from_utf8(body.clone()).unwrap();
+    assert!(text.contains("<k:errorCode>schema</k:errorCode>"), "{text}");
+    let decoded = memo()
+        .decode_receipt(&Wire::single(body), &decode_ctx())
+        .unwrap();
+    assert_eq!(
+        decoded.kind,
+        ReceiptKind::Error {
+            permanent: true,
+            detail: Some("schema: invalid at MessageHeader/label: too long".into()),
+        }
+    );
+    for bad in ["", &"x".repeat(257), "a\u{1}b"] {
+        assert_eq!(
+            borderpost_dk::receipt::encode_with_code(&r, Some(bad))
+                .unwrap_err()
+                .code(),
+            "schema"
+        );
+    }
+}
