@@ -40,6 +40,8 @@ pub struct App {
     ready_checks: std::sync::Mutex<Vec<ReadyCheck>>,
     /// Senders (national form) and whom they may act for.
     senders: HashMap<PartyId, Vec<PartyId>>,
+    /// Configured names of senders (national form).
+    names: HashMap<PartyId, String>,
     /// Which upstream serves each country.
     routes: HashMap<Country, String>,
 }
@@ -138,6 +140,11 @@ impl App {
                 )
             })
             .collect();
+        let names = config
+            .senders
+            .iter()
+            .filter_map(|s| Some((s.id.national(), s.name.clone()?)))
+            .collect();
         let routes = config
             .upstreams
             .values()
@@ -154,6 +161,7 @@ impl App {
             payload_key,
             wake_delivery: Arc::new(tokio::sync::Notify::new()),
             senders,
+            names,
             routes,
         }
     }
@@ -301,7 +309,7 @@ impl App {
         submission: Submission,
     ) -> Result<Submitted, IntakeError> {
         let Submission {
-            message,
+            mut message,
             protocol,
             idempotency_key,
             body_hash,
@@ -309,6 +317,11 @@ impl App {
             receipt_channel,
         } = submission;
         canonical::validate(&message, &self.config.limits.adapter)?;
+        // Some protocols carry no sender name (DPI) and some require one
+        // (MeMo): the configured name fills the gap.
+        if message.sender.name.is_none() {
+            message.sender.name = self.names.get(&message.sender.id.national()).cloned();
+        }
         if !self.may_send_as(caller, &message.sender.id) {
             return Err(IntakeError::Forbidden(format!(
                 "the message's sender {} is not the certificate's organisation {caller} (nor one it may act for)",

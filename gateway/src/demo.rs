@@ -84,15 +84,19 @@ breaker_cooldown = "2s"
 
 [[senders]]
 id = "dk-cvr:55133018"
+name = "Example Kommune"
 
 [[senders]]
 id = "no-orgnr:991825827"
+name = "Digitaliseringsdirektoratet (example)"
 
 [[senders]]
 id = "se-orgnr:2021004748"
+name = "Kommun A (example)"
 
 [[senders]]
 id = "fi-ytunnus:1366959-8"
+name = "Example Oy"
 
 [upstreams.dk]
 country = "dk"

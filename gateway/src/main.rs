@@ -26,6 +26,9 @@ enum Command {
     /// Translate a message between two protocols, offline: reads stdin,
     /// writes the encoded message to stdout, losses to stderr.
     Translate(cmd::translate::Args),
+    /// Run the gateway with the example PKI, a local journal and simulators
+    /// of the national systems; prints the commands to try it.
+    Demo(cmd::demo::Args),
     /// Run the gateway with a configuration file.
     Serve {
         /// The TOML configuration.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Ids {
             command: IdsCommand::Check { scheme, values },
         } => cmd::ids::check(scheme.as_deref(), &values).map(|ok| ok_or(ok, 1)),
+        Command::Demo(args) => cmd::demo::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve { config } => cmd::serve::serve(&config).map(|()| ExitCode::SUCCESS),
         Command::CheckConfig { file } => cmd::serve::check_config(&file).map(|ok| ok_or(ok, 1)),
         Command::Translate(args) => cmd::translate::run(&args).map(|outcome| match outcome {

@@ -162,12 +162,13 @@ pub fn client_config(upstream: &Upstream) -> Result<rustls::ClientConfig, TlsErr
     }
     let chain = pki::load_certificates(&upstream.client_certificate)?;
     let key = pki::load_private_key(&upstream.client_key)?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsError::Rustls(e.to_string()))?
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // No ALPN here: the HTTPS connector offers h2 and http/1.1 itself (and
+    // refuses a configuration that already names protocols).
     Ok(config)
 }

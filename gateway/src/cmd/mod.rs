@@ -1,5 +1,6 @@
 //! The subcommands.
 
+pub mod demo;
 pub mod ids;
 pub mod serve;
 pub mod translate;

@@ -171,6 +171,9 @@ pub enum TranslationPolicy {
 pub struct Sender {
     /// Its identifier (as its certificate names it).
     pub id: PartyId,
+    /// Its name, for protocols that require one (MeMo's sender label) when
+    /// a message does not carry it (DPI has none).
+    pub name: Option<String>,
     /// Other organisations it may send for.
     pub acts_for: Vec<PartyId>,
 }
@@ -659,7 +662,11 @@ impl Validator {
                 .enumerate()
                 .filter_map(|(j, a)| self.party(&format!("{key}.acts_for[{j}]"), a))
                 .collect();
-            senders.push(Sender { id, acts_for });
+            senders.push(Sender {
+                id,
+                name: sender.name,
+                acts_for,
+            });
         }
 
         let mut upstreams = BTreeMap::new();

@@ -117,6 +117,7 @@ pub(crate) struct RawPolicy {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSender {
     pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
     pub(crate) acts_for: Vec<String>,
 }

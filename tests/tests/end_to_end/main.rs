@@ -1,0 +1,16 @@
+//! End-to-end tests: a whole Borderpost over real sockets — mTLS ingress,
+//! journal, delivery to the national-system simulators, receipts back.
+//! One test binary; each module is one concern.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+// A canonical message to Denmark and Norway.
+mod canonical;
+// National ingress: MeMo in, DPI out; DPI in, MeMo out.
+mod national;
+// Who may connect and send.
+mod identity;
+// Repeated submissions.
+mod idempotency;
+// Upstreams that fail for a while.
+mod resilience;
