@@ -251,6 +251,15 @@ impl App {
         state
             .journal_writable
             .set(i64::from(self.journal.is_writable()));
+        if let Some((syncs, appends)) = self.journal.sync_stats() {
+            // Counters only go up: add what happened since the last scrape.
+            state
+                .journal_syncs
+                .inc_by(syncs.saturating_sub(state.journal_syncs.get()));
+            state
+                .journal_appends
+                .inc_by(appends.saturating_sub(state.journal_appends.get()));
+        }
         for hook in self
             .scrape_hooks
             .lock()

@@ -17,9 +17,6 @@ use crate::reload::Reloader;
 use crate::tls::{ServerTls, TlsError};
 use crate::{admin, server};
 
-/// How often certificate and CRL files are checked for changes.
-const RELOAD_POLL: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -98,6 +95,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let routes: Vec<String> = upstreams.iter().map(|u| u.name.clone()).collect();
 
     let limits = config.limits.clone();
+    let reload_interval = config.server.reload_interval;
     let reloader = Arc::new(Reloader::new(config.clone(), Arc::clone(&tls), clients));
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let no_ingress = no_ingress(&config).map_err(StartError::Ingress)?;
@@ -143,7 +141,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     for route in routes {
         tasks.spawn(Arc::clone(&engine).poll_receipts(route, watch_shutdown.clone()));
     }
-    tasks.spawn(reloader.run(Arc::clone(&app), RELOAD_POLL, watch_shutdown.clone()));
+    tasks.spawn(reloader.run(Arc::clone(&app), reload_interval, watch_shutdown.clone()));
     tracing::info!(%ingress, %admin, "borderpost is serving");
     Ok(Running {
         ingress,

@@ -201,6 +201,10 @@ pub struct State {
     pub journal_writable: Gauge,
     /// Seconds until each certificate expires.
     pub certificate_expiry: Family<CertificateLabels, Gauge>,
+    /// Log syncs (`fdatasync`) so far.
+    pub journal_syncs: Counter,
+    /// Records appended to the log so far.
+    pub journal_appends: Counter,
 }
 
 impl State {
@@ -210,6 +214,8 @@ impl State {
             journal_depth: Family::default(),
             journal_writable: Gauge::default(),
             certificate_expiry: Family::default(),
+            journal_syncs: Counter::default(),
+            journal_appends: Counter::default(),
         };
         registry.register(
             "journal_copies",
@@ -220,6 +226,16 @@ impl State {
             "journal_writable",
             "Whether the journal accepts appends",
             metrics.journal_writable.clone(),
+        );
+        registry.register(
+            "journal_syncs",
+            "Log syncs (fdatasync); one per group commit",
+            metrics.journal_syncs.clone(),
+        );
+        registry.register(
+            "journal_appends",
+            "Records appended to the log",
+            metrics.journal_appends.clone(),
         );
         registry.register(
             "certificate_expiry_seconds",

@@ -121,11 +121,15 @@ async fn connection(
         .and_then(|chain| tls.identify(chain))
         .map(Arc::new);
 
+    let activity = Arc::new(Activity::new());
+    let watched = Arc::clone(&activity);
     let service = service_fn(move |request| {
         let app = Arc::clone(&app);
         let identity = identity.clone();
         let in_flight = Arc::clone(&in_flight);
+        let busy = Busy::start(Arc::clone(&watched));
         async move {
+            let _busy = busy;
             // Shed load rather than queue without bound.
             let Ok(_slot) = in_flight.try_acquire_owned() else {
                 app.metrics.ingress.shed.inc();
@@ -171,6 +175,80 @@ async fn connection(
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(DRAIN, conn).await;
         }
+        _ = activity.idle(limits.idle_timeout) => {
+            tracing::debug!(%peer, "closing an idle connection");
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, conn).await;
+        }
+    }
+}
+
+/// Whether a connection is doing anything: requests in progress and when
+/// the last one ended. (For HTTP/1.1 hyper's header timeout already bounds
+/// the wait for the next request; this covers HTTP/2 and long idle spells.)
+struct Activity {
+    active: std::sync::atomic::AtomicUsize,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            active: std::sync::atomic::AtomicUsize::new(0),
+            last: std::sync::Mutex::new(std::time::Instant::now()),
+        }
+    }
+
+    fn idle_since(&self) -> Option<std::time::Instant> {
+        if self.active.load(std::sync::atomic::Ordering::Acquire) > 0 {
+            return None;
+        }
+        Some(
+            *self
+                .last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Completes once the connection has had no request in progress for
+    /// `limit`.
+    async fn idle(&self, limit: Duration) {
+        let tick = (limit / 4).max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(tick).await;
+            if self
+                .idle_since()
+                .is_some_and(|since| since.elapsed() >= limit)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// Marks a request in progress on its connection until dropped.
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn start(activity: Arc<Activity>) -> Busy {
+        activity
+            .active
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Busy(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        *self
+            .0
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::time::Instant::now();
+        self.0
+            .active
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

@@ -39,6 +39,19 @@ pub fn pki() -> Pki {
     Pki::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example"))
 }
 
+/// A copy of the example PKI in a fresh directory, for tests that change
+/// certificate files under a running gateway.
+pub fn pki_copy() -> Pki {
+    let dir = tempdir("pki");
+    for entry in std::fs::read_dir(pki().dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    Pki::new(dir)
+}
+
 /// A fresh directory under the system temp dir.
 pub fn tempdir(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("borderpost-{what}-{}", uuid::Uuid::new_v4()));
@@ -60,7 +73,12 @@ impl Harness {
 
     /// Like [`Harness::start`], with the configuration text edited first.
     pub async fn start_with(edit: impl FnOnce(String) -> String) -> Harness {
-        let pki = pki();
+        Harness::start_with_pki(pki(), edit).await
+    }
+
+    /// Like [`Harness::start_with`], with the PKI (and so the certificate
+    /// files the gateway reads) in another directory.
+    pub async fn start_with_pki(pki: Pki, edit: impl FnOnce(String) -> String) -> Harness {
         let dk = sim::dk::start(listener().await, &pki, sim::dk::DkOptions::default()).unwrap();
         let no = sim::no::start(listener().await, &pki, sim::no::NoOptions::default()).unwrap();
         let data = tempdir("e2e");
@@ -197,4 +215,68 @@ pub fn message(recipients: &[&str]) -> Value {
             "content": "JVBERi0xLjQKJSVFT0YK"
         }]
     })
+}
+
+/// A raw TLS connection to the gateway with the example certificate
+/// `name`, for tests that must control every byte (slow clients, huge
+/// declared bodies).
+pub async fn raw_tls(
+    pki: &Pki,
+    addr: SocketAddr,
+    name: &str,
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use rustls_pki_types::pem::PemObject;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_file_iter(pki.dir.join("ca-all.crt")).unwrap()
+    {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let chain: Vec<_> =
+        rustls_pki_types::CertificateDer::pem_file_iter(pki.dir.join(format!("{name}.crt")))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(pki.dir.join(format!("{name}.key")))
+        .unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let server = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    connector.connect(server, tcp).await
+}
+
+/// Replaces the value of `key` in the `[section]` of a TOML text (or adds
+/// the key to the section).
+pub fn set_key(text: &str, section: &str, key: &str, value: &str) -> String {
+    let header = format!("[{section}]\n");
+    let Some(start) = text.find(&header) else {
+        return format!("{text}\n{header}{key} = {value}\n");
+    };
+    let body_start = start + header.len();
+    let body_end = text[body_start..]
+        .find("\n[")
+        .map_or(text.len(), |i| body_start + i);
+    let body = &text[body_start..body_end];
+    let mut lines: Vec<String> = body
+        .lines()
+        .filter(|l| {
+            !l.trim_start().starts_with(&format!("{key} "))
+                && !l.trim_start().starts_with(&format!("{key}="))
+        })
+        .map(str::to_owned)
+        .collect();
+    lines.insert(0, format!("{key} = {value}"));
+    format!(
+        "{}{}\n{}",
+        &text[..body_start],
+        lines.join("\n"),
+        &text[body_end..]
+    )
 }

@@ -57,6 +57,8 @@ pub struct Server {
     pub private_key: PathBuf,
     /// Borderpost's own organisation (from the certificate unless given).
     pub organisation: PartyId,
+    /// How often certificate, key and CRL files are checked for changes.
+    pub reload_interval: Duration,
 }
 
 /// Which CA vouches for whom.
@@ -454,6 +456,11 @@ impl Validator {
             "private_key",
             server.certificate,
             server.private_key,
+        );
+        let reload_interval = self.duration(
+            "server.reload_interval",
+            server.reload_interval,
+            Duration::from_secs(5),
         );
         let organisation = match (&server.organisation, &own) {
             (Some(id), _) => self.party("server.organisation", id),
@@ -856,6 +863,7 @@ impl Validator {
                 certificate: own.certificate,
                 private_key: own.key,
                 organisation,
+                reload_interval,
             },
             trust: Trust { anchors, crls },
             journal,

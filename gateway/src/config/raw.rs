@@ -32,6 +32,7 @@ pub(crate) struct RawServer {
     pub(crate) certificate: Option<String>,
     pub(crate) private_key: Option<String>,
     pub(crate) organisation: Option<String>,
+    pub(crate) reload_interval: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -373,6 +373,12 @@ pub trait Journal: Send + Sync + 'static {
     /// Copies per status.
     fn depth(&self) -> Depth;
 
+    /// How many syncs (`fdatasync`) and appended records so far, for
+    /// backends that sync a local log.
+    fn sync_stats(&self) -> Option<(u64, u64)> {
+        None
+    }
+
     /// Whether appends are being made durable (the writer is alive and the
     /// last sync succeeded).
     fn is_writable(&self) -> bool;

@@ -14,3 +14,7 @@ mod identity;
 mod idempotency;
 // Upstreams that fail for a while.
 mod resilience;
+// Quotas, size and time limits, load shedding.
+mod hardening;
+// Certificate rotation and revocation without restart; metrics.
+mod operations;

@@ -204,7 +204,7 @@ async fn concurrent_appends_share_syncs() {
     for task in tasks {
         accepted(task.await.unwrap().unwrap());
     }
-    let (syncs, appended) = journal.sync_stats();
+    let (syncs, appended) = journal.sync_stats().unwrap();
     assert_eq!(appended, 256);
     assert!(
         syncs < appended,
