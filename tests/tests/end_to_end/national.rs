@@ -233,3 +233,44 @@ async fn a_bad_memo_is_refused_in_the_danish_format() {
     );
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_danish_recipient_without_digital_post_is_printed_when_the_sender_allows_it() {
+    let h = Harness::start().await;
+    // dk-cpr:2512169996 has no Digital Post in the simulator.
+    let mut msg = message(&["dk-cpr:2512169996"]);
+    msg["channel"] = "digital-else-print".into();
+    msg["recipients"][0]["name"] = "Emilie Hansen".into();
+    msg["recipients"][0]["address"] = serde_json::json!({
+        "lines": ["Bakketoppen 6"], "postcode": "9000", "city": "Aalborg", "country": "DK"
+    });
+    let id = msg["id"].as_str().unwrap().to_owned();
+    assert_eq!(h.submit("sender-dk", &msg).await.status, 202);
+    let doc = h
+        .wait_for("sender-dk", &id, &["printed"], Duration::from_secs(30))
+        .await;
+    let history = doc["recipients"][0]["history"].as_array().unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e["note"].as_str().unwrap_or("").contains("no Digital Post")),
+        "{doc:#}"
+    );
+    let printed = h.deliveries(&h.dk).await;
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    assert!(printed[0].valid);
+
+    // Without permission to print, the copy is undeliverable.
+    let mut digital_only = message(&["dk-cpr:2512169996"]);
+    digital_only["channel"] = "digital-only".into();
+    let id = digital_only["id"].as_str().unwrap().to_owned();
+    assert_eq!(h.submit("sender-dk", &digital_only).await.status, 202);
+    h.wait_for(
+        "sender-dk",
+        &id,
+        &["undeliverable"],
+        Duration::from_secs(30),
+    )
+    .await;
+    h.stop().await;
+}
