@@ -34,6 +34,8 @@ pub struct App {
     pub limiter: Limiter,
     /// The Norwegian DPI ingress, if configured.
     pub no_ingress: Option<NoIngress>,
+    /// The key evidence records are signed with (the server's).
+    pub evidence_signer: Option<borderpost_no::CmsKey>,
     /// Refreshers of state gauges, run at each scrape.
     scrape_hooks: std::sync::Mutex<Vec<ScrapeHook>>,
     /// Readiness checks, run at each `/readyz`.
@@ -153,6 +155,7 @@ impl App {
         App {
             limiter: Limiter::new(&config.rate_limits),
             no_ingress: None,
+            evidence_signer: None,
             scrape_hooks: std::sync::Mutex::new(Vec::new()),
             ready_checks: std::sync::Mutex::new(Vec::new()),
             metrics,
@@ -191,6 +194,12 @@ impl App {
             )));
         }
         Ok(org)
+    }
+
+    /// Sets the evidence signer.
+    pub fn with_evidence_signer(mut self, signer: Option<borderpost_no::CmsKey>) -> App {
+        self.evidence_signer = signer;
+        self
     }
 
     /// Sets the Norwegian DPI ingress.

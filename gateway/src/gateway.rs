@@ -99,8 +99,18 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let reloader = Arc::new(Reloader::new(config.clone(), Arc::clone(&tls), clients));
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let no_ingress = no_ingress(&config).map_err(StartError::Ingress)?;
+    let evidence_signer = {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| StartError::Ingress(format!("{}: {e}", path.display())))
+        };
+        let cert = read(&config.server.certificate)?;
+        let key = read(&config.server.private_key)?;
+        borderpost_no::CmsKey::from_pem(&cert, &key).ok()
+    };
     let app = Arc::new(
-        App::new(config, Arc::new(journal), payload_key, metrics).with_no_ingress(no_ingress),
+        App::new(config, Arc::new(journal), payload_key, metrics)
+            .with_no_ingress(no_ingress)
+            .with_evidence_signer(evidence_signer),
     );
     let engine = Delivery::new(Arc::clone(&app), upstreams);
     let breakers = Arc::clone(&engine);

@@ -12,6 +12,7 @@ pub mod app;
 pub mod config;
 pub mod delivery;
 pub mod demo;
+pub mod evidence;
 pub mod gateway;
 pub mod http;
 pub mod journal;

@@ -171,6 +171,67 @@ where
     }
 }
 
+/// `GET /v1/messages/{id}/evidence`: the signed evidence records of every
+/// step, for the sender only.
+pub fn evidence(ctx: &Ctx<'_>, id: &str) -> Response<Body> {
+    let not_found = || {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "no such message",
+            ctx.request_id,
+        )
+        .into_response()
+    };
+    let caller = match ctx.app.admit_sender(ctx.identity) {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal_problem(&refusal, ctx.request_id),
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return not_found();
+    };
+    let view = match ctx.app.find(&caller, id) {
+        Ok(Some(view)) => view,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(request_id = ctx.request_id, error = %e, "journal read failed");
+            return Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "retry later",
+                ctx.request_id,
+            )
+            .into_response();
+        }
+    };
+    let Some(signer) = &ctx.app.evidence_signer else {
+        return Problem::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "no-evidence-key",
+            "this gateway has no RSA key to sign evidence with",
+            ctx.request_id,
+        )
+        .into_response();
+    };
+    let issuer = ctx.app.config.server.organisation.to_string();
+    match crate::evidence::records(&view, &issuer, signer) {
+        Ok(records) => h::json(
+            StatusCode::OK,
+            &serde_json::json!({ "id": id, "evidence": records }),
+        ),
+        Err(e) => {
+            tracing::error!(request_id = ctx.request_id, error = %e, "signing evidence failed");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "evidence could not be signed",
+                ctx.request_id,
+            )
+            .into_response()
+        }
+    }
+}
+
 /// `GET /v1/messages/{id}`: only for the sender (others get `404`, so ids
 /// cannot be probed).
 pub fn status(ctx: &Ctx<'_>, id: &str) -> Response<Body> {

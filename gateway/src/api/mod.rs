@@ -56,6 +56,7 @@ where
     let mut response = match (&method, segments.as_slice()) {
         (&Method::POST, ["v1", "messages"]) => canonical::submit(&ctx, request).await,
         (&Method::GET, ["v1", "messages", id]) => canonical::status(&ctx, id),
+        (&Method::GET, ["v1", "messages", id, "evidence"]) => canonical::evidence(&ctx, id),
         (_, ["v1", "messages"]) | (_, ["v1", "messages", _]) => method_not_allowed(&ctx),
         (&Method::POST, ["dk", "memo"]) => dk::submit(&ctx, request).await,
         (&Method::GET, ["dk", "memo", id]) => dk::status(&ctx, id),
@@ -111,6 +112,7 @@ pub fn route_name(segments: &[&str]) -> &'static str {
     match segments {
         ["v1", "messages"] => "/v1/messages",
         ["v1", "messages", _] => "/v1/messages/{id}",
+        ["v1", "messages", _, "evidence"] => "/v1/messages/{id}/evidence",
         ["dk", "memo"] => "/dk/memo",
         ["dk", "memo", _] => "/dk/memo/{id}",
         ["no", "dpi", "messages", "out"] => "/no/dpi/messages/out",

@@ -120,3 +120,80 @@ async fn invalid_messages_get_problem_details_with_stable_codes() {
     assert_eq!(problem["code"], "malformed");
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_step_has_signed_chained_evidence() {
+    let h = Harness::start().await;
+    let msg = message(&["dk-cpr:0707614285"]);
+    let id = msg["id"].as_str().unwrap().to_owned();
+    assert_eq!(h.submit("sender-dk", &msg).await.status, 202);
+    h.wait_for("sender-dk", &id, &["delivered"], Duration::from_secs(30))
+        .await;
+    let reply = h
+        .client("sender-dk")
+        .get(&h.url(&format!("/v1/messages/{id}/evidence")))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let doc: Value = serde_json::from_slice(&reply.body).unwrap();
+    let records: Vec<&str> = doc["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut events = Vec::new();
+    let mut prev: Option<String> = None;
+    for jws in &records {
+        // Standard JWS: RS256 over header.payload, the signer in x5c.
+        let verified = borderpost_no::jwt::verify(jws.as_bytes()).unwrap();
+        assert_eq!(verified.signer.to_string(), "dk-cvr:13748136");
+        let payload: Value = serde_json::from_slice(&verified.payload).unwrap();
+        assert_eq!(payload["message_id"], id);
+        assert_eq!(
+            payload["prev"].as_str().map(str::to_owned),
+            prev,
+            "the chain is unbroken"
+        );
+        let digest = openssl_sha256(jws.as_bytes());
+        prev = Some(base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            digest,
+        ));
+        events.push(payload["event"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        events,
+        [
+            "SubmissionAcceptance",
+            "RelayAcceptance",
+            "ContentConsignment"
+        ]
+    );
+    // Tampering with a record breaks its signature.
+    let tampered = records[2].replacen('.', ".e", 1);
+    assert!(borderpost_no::jwt::verify(tampered.as_bytes()).is_err());
+    // Only the sender may read it.
+    let other = h
+        .client("sender-no")
+        .get(&h.url(&format!("/v1/messages/{id}/evidence")))
+        .await
+        .unwrap();
+    assert_eq!(other.status, 404);
+    h.stop().await;
+}
+
+fn openssl_sha256(data: &[u8]) -> [u8; 32] {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    // The test checks the chain independently of Borderpost's code.
+    let mut child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-binary"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl is needed by this test (CI installs it)");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    out.stdout.try_into().unwrap()
+}
