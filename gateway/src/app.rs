@@ -122,6 +122,8 @@ pub struct Submission {
     pub received_at: OffsetDateTime,
     /// The channel receipt notices go to, for senders that pull receipts.
     pub receipt_channel: Option<String>,
+    /// The limits of the route it came in on.
+    pub limits: borderpost_core::Limits,
 }
 
 impl App {
@@ -333,8 +335,9 @@ impl App {
             body_hash,
             received_at,
             receipt_channel,
+            limits,
         } = submission;
-        canonical::validate(&message, &self.config.limits.adapter)?;
+        canonical::validate(&message, &limits)?;
         // Some protocols carry no sender name (DPI) and some require one
         // (MeMo): the configured name fills the gap.
         if message.sender.name.is_none() {

@@ -139,7 +139,7 @@ where
             .into_response();
         }
     };
-    let limits = &ctx.app.config.limits;
+    let limits = ctx.app.config.limits.route("canonical");
     let body = match h::read_body(
         &parts.headers,
         body,
@@ -163,6 +163,7 @@ where
         idempotency_key: idempotency,
         body_hash: body_hash(&[&body]),
         received_at: ctx.received_at,
+        limits: limits.adapter,
         receipt_channel: None,
     };
     match ctx.app.submit(&caller, submission).await {

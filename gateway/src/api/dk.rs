@@ -122,7 +122,7 @@ where
             );
         }
     };
-    let limits = &ctx.app.config.limits;
+    let limits = ctx.app.config.limits.route("dk");
     let body = match h::read_body(
         &parts.headers,
         body,
@@ -152,6 +152,7 @@ where
         idempotency_key: idempotency,
         body_hash: body_hash(&[&body]),
         received_at: ctx.received_at,
+        limits: limits.adapter,
         receipt_channel: None,
     };
     match ctx.app.submit(&caller, submission).await {

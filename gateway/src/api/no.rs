@@ -105,7 +105,7 @@ where
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let limits = &ctx.app.config.limits;
+    let limits = ctx.app.config.limits.route("no");
     let body = match h::read_body(
         &parts.headers,
         body,
@@ -139,6 +139,7 @@ where
         idempotency_key: idempotency,
         body_hash: body_hash(&parts_hash),
         received_at: ctx.received_at,
+        limits: limits.adapter,
         receipt_channel: Some(kanal.unwrap_or_default().to_ascii_lowercase()),
     };
     match ctx.app.submit(&caller, submission).await {

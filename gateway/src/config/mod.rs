@@ -137,6 +137,31 @@ pub struct LimitsConfig {
     pub max_header_bytes: usize,
     /// HTTP/2 streams per connection at most.
     pub h2_max_concurrent_streams: u32,
+    /// Per-route overrides of the body and message limits, by route
+    /// (`canonical`, `dk`, `no`).
+    pub routes: BTreeMap<String, RouteLimits>,
+}
+
+/// The limits one route applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteLimits {
+    /// Limits the adapters enforce (body, recipients, documents, depth).
+    pub adapter: Limits,
+    /// Time to receive the body.
+    pub body_read_timeout: Duration,
+}
+
+/// The route names `limits.routes` may name.
+pub const ROUTES: [&str; 3] = ["canonical", "dk", "no"];
+
+impl LimitsConfig {
+    /// The limits of `route`: its overrides, else the defaults.
+    pub fn route(&self, route: &str) -> RouteLimits {
+        self.routes.get(route).copied().unwrap_or(RouteLimits {
+            adapter: self.adapter,
+            body_read_timeout: self.body_read_timeout,
+        })
+    }
 }
 
 /// Request quotas at ingress (token buckets).
@@ -588,7 +613,39 @@ impl Validator {
             max_headers: l.max_headers.unwrap_or(100),
             max_header_bytes: l.max_header_bytes.unwrap_or(64 * 1024),
             h2_max_concurrent_streams: l.h2_max_concurrent_streams.unwrap_or(128),
+            routes: BTreeMap::new(),
         };
+        let mut limits = limits;
+        for (name, r) in l.routes {
+            let key = format!("limits.routes.{name}");
+            if !ROUTES.contains(&name.as_str()) {
+                self.error(
+                    &key,
+                    format!("unknown route {name:?}; routes are {}", ROUTES.join(", ")),
+                );
+                continue;
+            }
+            let route = RouteLimits {
+                adapter: Limits {
+                    max_body_bytes: r.max_body_bytes.unwrap_or(limits.adapter.max_body_bytes),
+                    max_recipients: r.max_recipients.unwrap_or(limits.adapter.max_recipients),
+                    max_documents: r.max_documents.unwrap_or(limits.adapter.max_documents),
+                    max_document_bytes: r
+                        .max_document_bytes
+                        .unwrap_or(limits.adapter.max_document_bytes),
+                    max_depth: limits.adapter.max_depth,
+                },
+                body_read_timeout: self.duration(
+                    &format!("{key}.body_read_timeout"),
+                    r.body_read_timeout,
+                    limits.body_read_timeout,
+                ),
+            };
+            if route.adapter.max_body_bytes == 0 || route.adapter.max_recipients == 0 {
+                self.error(&key, "a limit of 0 lets nothing through");
+            }
+            limits.routes.insert(name, route);
+        }
         for (key, zero) in [
             ("limits.max_body_bytes", limits.adapter.max_body_bytes == 0),
             ("limits.max_recipients", limits.adapter.max_recipients == 0),

@@ -87,6 +87,18 @@ pub(crate) struct RawLimits {
     pub(crate) max_headers: Option<usize>,
     pub(crate) max_header_bytes: Option<usize>,
     pub(crate) h2_max_concurrent_streams: Option<u32>,
+    #[serde(default)]
+    pub(crate) routes: BTreeMap<String, RawRouteLimits>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRouteLimits {
+    pub(crate) max_body_bytes: Option<u64>,
+    pub(crate) body_read_timeout: Option<String>,
+    pub(crate) max_recipients: Option<usize>,
+    pub(crate) max_documents: Option<usize>,
+    pub(crate) max_document_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -217,3 +217,30 @@ pub(crate) async fn plain_get(addr: std::net::SocketAddr, path: &str) -> String 
         .map(|(_, body)| body.to_owned())
         .unwrap_or(text)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_can_differ_per_route() {
+    let h =
+        Harness::start_with(|text| format!("{text}\n[limits.routes.dk]\nmax_body_bytes = 4096\n"))
+            .await;
+    let padding = "x".repeat(6000);
+    // Over the Danish route's limit: refused in the Danish format.
+    let reply = h
+        .client("sender-dk")
+        .post(
+            &h.url("/dk/memo"),
+            "application/xml",
+            format!("<a>{padding}</a>"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(reply.text().contains("too-large"), "{}", reply.text());
+    // The same size is fine on the canonical route.
+    let mut msg = message(&["dk-cpr:0707614285"]);
+    msg["references"] = serde_json::json!({ "case": "x".repeat(200) });
+    msg["notification"] = padding[..900].into();
+    let reply = h.submit("sender-dk", &msg).await;
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    h.stop().await;
+}
