@@ -82,7 +82,26 @@ impl Adapter for CanonicalJson {
 /// `created` is filled from the context.
 pub fn decode(body: &[u8], ctx: &DecodeContext<'_>) -> Result<Message, AdapterError> {
     check_json(body, &ctx.limits)?;
-    let mut message: Message = serde_json::from_slice(body).map_err(json_error)?;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut message: Message =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let detail = strip_position(&inner.to_string());
+                    match detail.strip_prefix(crate::id::INVALID_ID_PREFIX) {
+                        Some(reason) => AdapterError::InvalidId {
+                            path,
+                            error: crate::id::IdError::Format(reason.to_owned()),
+                        },
+                        None => AdapterError::schema(path, detail),
+                    }
+                }
+                _ => json_error(inner),
+            }
+        })?;
+    deserializer.end().map_err(json_error)?;
     if message.id.is_nil() {
         message.id = ctx.fallback_id;
     }

@@ -96,12 +96,10 @@ async fn invalid_messages_get_problem_details_with_stable_codes() {
     assert_eq!(reply.status, 422, "{}", reply.text());
     assert_eq!(reply.content_type(), Some("application/problem+json"));
     let problem: Value = serde_json::from_slice(&reply.body).unwrap();
-    assert_eq!(problem["code"], "schema");
+    assert_eq!(problem["code"], "invalid-identifier");
+    let detail = problem["detail"].as_str().unwrap();
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("check digit should be 8"),
+        detail.contains("recipients[0].id") && detail.contains("check digit should be 8"),
         "{problem}"
     );
     assert!(!problem["request_id"].as_str().unwrap().is_empty());

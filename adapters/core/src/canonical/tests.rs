@@ -63,7 +63,7 @@ fn rejects_what_the_format_forbids() {
         (
             "bad recipient id",
             Box::new(|v| v["recipients"][0]["id"] = json!("dk-cvr:55133019")),
-            "schema",
+            "invalid-identifier",
         ),
         (
             "no recipients",

@@ -28,6 +28,10 @@ mod se;
 pub use eidas::parse_certificate_serial_number;
 pub use iso6523::Icd;
 
+/// How a deserialisation error from an invalid identifier begins, so the
+/// canonical decoder can report it as `invalid-identifier` with its path.
+pub const INVALID_ID_PREFIX: &str = "invalid identifier: ";
+
 /// The longest raw input any scheme accepts. Longer input is rejected before
 /// it is looked at, so a hostile 10 MB "identifier" costs nothing.
 pub const MAX_RAW_LEN: usize = 64;
@@ -428,7 +432,7 @@ impl<'de> Deserialize<'de> for PartyId {
                 .parse()
                 .and_then(|scheme| PartyId::parse(scheme, &value)),
         };
-        id.map_err(serde::de::Error::custom)
+        id.map_err(|e| serde::de::Error::custom(format!("{INVALID_ID_PREFIX}{e}")))
     }
 }
 
