@@ -9,6 +9,9 @@
 //!   end-to-end tests start them in-process ([`sim::dk::start`],
 //!   [`sim::no::start`]); testers run them with
 //!   `borderpost-conformance sim --country dk|no`.
+//! - [`load`]: the load generator (`borderpost-conformance load`): mTLS
+//!   load with latency percentiles, errors by kind, and end to end the
+//!   time until a simulator has each message.
 //!
 //! Why the simulators validate with Borderpost's own adapters: an adapter
 //! *is* Borderpost's executable reading of the national specification
@@ -24,4 +27,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod load;
+pub mod run;
 pub mod sim;

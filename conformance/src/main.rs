@@ -28,6 +28,13 @@ enum Command {
     /// Run the simulator of one national receiving system until Ctrl-C or
     /// SIGTERM. Prints `listening on ADDR` as its first line on stdout.
     Sim(cmd::sim::Args),
+    /// Send mTLS load to a gateway (or any HTTPS server on this machine)
+    /// and report throughput, latency percentiles and errors by kind; with
+    /// --mode end-to-end, also the time until a simulator has each message.
+    Load(Box<cmd::load::Args>),
+    /// Run the conformance suite against a target; a verdict per case.
+    /// Exit status 0: no failure, 1: a case failed, 2: could not run.
+    Run(Box<cmd::run::Args>),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +42,9 @@ fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Sim(args) => cmd::sim::run(args),
+        // `run` decides its own exit status (1 for a failed case).
+        Command::Run(args) => return cmd::run::run(*args),
+        Command::Load(args) => cmd::load::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

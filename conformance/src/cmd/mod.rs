@@ -1,3 +1,5 @@
 //! The subcommands, one module each.
 
+pub(crate) mod load;
+pub(crate) mod run;
 pub(crate) mod sim;

@@ -1,6 +1,6 @@
-//! A small mTLS HTTP client for talking to simulators (and, later, to a
-//! gateway under test): it presents a certificate of the example PKI and
-//! trusts the example roots only.
+//! A small mTLS HTTP client for talking to simulators and to a gateway
+//! under test: it presents a certificate (of the example PKI, or any given
+//! one) and trusts only the roots it is given.
 //!
 //! It is deliberately thin — one request, the whole answer read into
 //! memory, an overall timeout — because its callers are tests and the
@@ -16,6 +16,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::{EXAMPLE_ROOTS, Error, Pki};
 
@@ -79,7 +80,31 @@ impl Client {
         Ok(Client::from_config(builder(pki)?.with_no_client_auth()))
     }
 
-    fn from_config(config: rustls::ClientConfig) -> Client {
+    /// A client trusting only `roots` and presenting `identity` (a
+    /// certificate chain, leaf first, and its key), or no certificate at
+    /// all: for a gateway under test whose PKI is not the example one.
+    pub fn with_roots(
+        roots: &[CertificateDer<'static>],
+        identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    ) -> Result<Client, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut store = rustls::RootCertStore::empty();
+        for root in roots {
+            store.add(root.clone())?;
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(store);
+        let config = match identity {
+            Some((chain, key)) => builder.with_client_auth_cert(chain, key)?,
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Client::from_config(config))
+    }
+
+    /// A client over a ready rustls configuration (ALPN is the connector's:
+    /// h2 and http/1.1).
+    pub fn from_config(config: rustls::ClientConfig) -> Client {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_only()

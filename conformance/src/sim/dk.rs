@@ -33,7 +33,8 @@
 //! all. The first valid arrival of an id queues one receipt —
 //! `AfleveretDigitalPost` for MeMo, `AfleveretFjernprint` for print — after
 //! [`DkOptions::receipt_delay`]; repeats are answered the same way, only
-//! counted.
+//! counted. It is also kept decoded, with its bytes, for `GET /sim/messages`
+//! (route `memo` or `print`).
 //!
 //! Recipients without Digital Post ([`DkOptions::no_digital_post`], by
 //! default [`DEFAULT_NO_DIGITAL_POST`]) are not deliveries: the message is
@@ -53,8 +54,8 @@ use std::time::{Duration, Instant};
 
 use borderpost_core::xml::{self, Element, XmlLimits};
 use borderpost_core::{
-    Adapter, AdapterError, DecodeContext, NativeReceipt, PartyId, Receipt, ReceiptKind, Scheme,
-    Wire,
+    Adapter, AdapterError, DecodeContext, Message, NativeReceipt, PartyId, Receipt, ReceiptKind,
+    Scheme, Wire,
 };
 use borderpost_dk::{Fjernprint, Memo, MemoVersion, receipt};
 use bytes::Bytes;
@@ -200,6 +201,8 @@ enum Outcome {
         message_id: String,
         recipient: String,
         recipient_id: Option<PartyId>,
+        /// What the decoder read, kept for `GET /sim/messages`.
+        message: Box<Message>,
     },
     Invalid {
         /// `None` when no id could be read: nothing is recorded.
@@ -276,41 +279,59 @@ impl State {
         // One look at the mode, so a mode change mid-request cannot mix
         // two answers.
         let rejected = self.shared.mode().mode == Mode::Reject;
-        let outcome = if rejected {
+        let media_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(MEDIA_TYPE)
+            .to_owned();
+        let (outcome, body) = if rejected {
             let peek = peek(route, &body);
-            Outcome::Invalid {
+            let outcome = Outcome::Invalid {
                 message_id: peek.message_id,
                 recipient: peek.recipient,
                 status: StatusCode::BAD_REQUEST,
                 error: AdapterError::Unsupported {
                     what: "any message: the simulator is in reject mode".to_owned(),
                 },
-            }
+            };
+            (outcome, body)
         } else if !is_xml(headers) {
             let peek = peek(route, &body);
-            Outcome::Invalid {
+            let outcome = Outcome::Invalid {
                 message_id: peek.message_id,
                 recipient: peek.recipient,
                 status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 error: AdapterError::Unsupported {
                     what: format!("a body that is not {MEDIA_TYPE} (Content-Type)"),
                 },
-            }
+            };
+            (outcome, body)
         } else {
             // Decoding a large MeMo (base64 documents, schema walk) is CPU
             // work: keep it off the runtime's worker threads.
-            match tokio::task::spawn_blocking(move || validate(route, &body)).await {
-                Ok(outcome) => outcome,
+            let validated = tokio::task::spawn_blocking(move || {
+                let outcome = validate(route, &body);
+                (outcome, body)
+            });
+            match validated.await {
+                Ok(validated) => validated,
                 Err(e) => {
                     tracing::error!(error = %e, "validation task failed");
                     return text(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
                 }
             }
         };
-        self.answer(route, outcome, rejected)
+        self.answer(route, outcome, rejected, &media_type, &body)
     }
 
-    fn answer(&self, route: Route, outcome: Outcome, rejected: bool) -> Response<Body> {
+    fn answer(
+        &self,
+        route: Route,
+        outcome: Outcome,
+        rejected: bool,
+        media_type: &str,
+        body: &[u8],
+    ) -> Response<Body> {
         match outcome {
             Outcome::Invalid {
                 message_id,
@@ -345,6 +366,7 @@ impl State {
                 message_id,
                 recipient,
                 recipient_id,
+                message,
             } => {
                 if route == Route::Memo
                     && recipient_id
@@ -374,6 +396,14 @@ impl State {
                         Route::Print => ReceiptKind::Printed,
                     };
                     self.queue(&message_id, kind);
+                    self.shared.keep_message(
+                        &message_id,
+                        &recipient,
+                        route.name(),
+                        *message,
+                        media_type,
+                        body,
+                    );
                 }
                 self.kvittering(
                     StatusCode::ACCEPTED,
@@ -526,6 +556,7 @@ fn validate(route: Route, body: &[u8]) -> Outcome {
                         message_id,
                         recipient: id.to_string(),
                         recipient_id: Some(id),
+                        message: Box::new(message),
                     }
                 }
                 _ => Outcome::Invalid {
@@ -549,6 +580,7 @@ fn validate(route: Route, body: &[u8]) -> Outcome {
                     message_id: uuid.hyphenated().to_string(),
                     recipient,
                     recipient_id: to.and_then(|r| r.id.clone()),
+                    message: Box::new(message.clone()),
                 },
                 _ => Outcome::Invalid {
                     message_id: peek.message_id,

@@ -28,8 +28,23 @@
 //! - `POST /sim/mode` with `{"mode": "normal" | "fail" | "timeout" | "slow" | "reject", "delay_ms": N}`
 //!   makes the simulator answer every message with `500`, never answer,
 //!   answer after `delay_ms`, or refuse it as invalid.
+//! - `GET /sim/arrivals?after=SEQ&limit=N&wait_ms=MS` → `{"next", "arrivals":
+//!   [{"seq", "message_id", "recipient", "subject", "at_unix_us"}]}`: the
+//!   moment each message id was first delivered (its first valid arrival),
+//!   in arrival order, after sequence number `after`. With `wait_ms` the
+//!   answer waits (long poll, at most 30 s) until there is one. This is the
+//!   cheap view the load generator uses to time end-to-end delivery: it
+//!   pages through what is new instead of reading every delivery again.
+//! - `GET /sim/messages` → `[{"message_id", "recipient", "route", "subject", "received_at"}]`:
+//!   every delivered message (its first valid arrival), oldest first, at most
+//!   [`MAX_RECORDED`]; `GET /sim/messages/{message_id}` → that message
+//!   decoded to the canonical model (`message`) with the native bytes as
+//!   they arrived (`native`, base64). The conformance runner compares them
+//!   with what it sent through a gateway (translation fidelity), which is
+//!   why the simulator keeps what its own decoder read rather than a
+//!   summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,6 +52,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use base64::Engine;
+use borderpost_core::Message;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -46,8 +63,9 @@ use hyper_util::server::conn::auto;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 pub mod client;
 pub mod dk;
@@ -62,6 +80,25 @@ pub type Body = Full<Bytes>;
 
 /// The largest request a simulator reads.
 const MAX_REQUEST: usize = 128 * 1024 * 1024;
+
+/// How many first arrivals `GET /sim/arrivals` remembers; older ones are
+/// dropped (a page then starts at the oldest kept, see [`ArrivalPage`]).
+pub const MAX_ARRIVALS_KEPT: usize = 1_000_000;
+/// The most arrivals one `GET /sim/arrivals` lists.
+pub const MAX_ARRIVALS_PER_PAGE: usize = 10_000;
+/// The longest `wait_ms` of `GET /sim/arrivals`.
+pub const MAX_ARRIVALS_WAIT: Duration = Duration::from_secs(30);
+/// The longest subject an arrival keeps, in characters.
+const MAX_ARRIVAL_SUBJECT: usize = 256;
+
+/// How many delivered messages a simulator keeps for `GET /sim/messages`
+/// (the oldest go first): enough for a conformance run, bounded so a load
+/// test cannot exhaust memory through the record.
+pub const MAX_RECORDED: usize = 1000;
+
+/// The largest native body kept with a recorded message; a larger one is
+/// recorded without its bytes (`native.body` absent, `native.length` set).
+pub const MAX_RECORDED_NATIVE: usize = 4 * 1024 * 1024;
 
 /// How the simulator answers messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,13 +143,100 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-/// What every simulator shares: recorded deliveries and refusals, and the
-/// answer mode.
+/// A delivered message as the simulator decoded it (`GET /sim/messages/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// The message id the sender used for this copy (as in `/sim/deliveries`).
+    pub message_id: String,
+    /// The recipient, as in `/sim/deliveries`.
+    pub recipient: String,
+    /// The route it arrived on: `memo`, `print` (Denmark) or `dpi` (Norway).
+    pub route: String,
+    /// When its first valid arrival was received.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// What the simulator's decoder read, in the canonical model.
+    pub message: Message,
+    /// The bytes as they arrived.
+    pub native: Native,
+}
+
+/// The native bytes of a recorded message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Native {
+    /// The request's `Content-Type`.
+    pub media_type: String,
+    /// The body's length in bytes.
+    pub length: usize,
+    /// The body, base64 (absent when over [`MAX_RECORDED_NATIVE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// One entry of `GET /sim/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedSummary {
+    /// The message id (fetch the message with `/sim/messages/{message_id}`).
+    pub message_id: String,
+    /// The recipient.
+    pub recipient: String,
+    /// The route it arrived on.
+    pub route: String,
+    /// Its subject, as decoded.
+    pub subject: String,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// What every simulator shares: recorded deliveries and refusals, the
+/// decoded messages, and the answer mode.
 #[derive(Debug, Default)]
 pub struct Shared {
     deliveries: Mutex<BTreeMap<String, Delivery>>,
     refusals: Mutex<BTreeMap<String, Delivery>>,
+    messages: Mutex<VecDeque<Recorded>>,
     mode: Mutex<ModeRequest>,
+    arrivals: Mutex<ArrivalLog>,
+    arrived: Notify,
+}
+
+/// The first valid arrival of one message id: when it was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrived {
+    /// Its position in the simulator's arrival order, from 1.
+    pub seq: u64,
+    /// The message id the sender used.
+    pub message_id: String,
+    /// The recipient, as in [`Delivery::recipient`].
+    pub recipient: String,
+    /// The delivered message's subject (its first 256 characters), if it
+    /// has one: lets a tester find its own message when a gateway gave the
+    /// copy an id of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// When it arrived, in microseconds since the Unix epoch (the
+    /// simulator's wall clock).
+    pub at_unix_us: u64,
+}
+
+/// A `GET /sim/arrivals` answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrivalPage {
+    /// The `after` to ask with next: the last listed `seq`; when nothing is
+    /// listed, the `after` asked with, or the newest `seq` if that is lower
+    /// (so `after=18446744073709551615&limit=0` asks "where are we now").
+    pub next: u64,
+    /// First arrivals after the asked sequence number, oldest first.
+    pub arrivals: Vec<Arrived>,
+}
+
+/// First arrivals in order, bounded by [`MAX_ARRIVALS_KEPT`].
+#[derive(Debug, Default)]
+struct ArrivalLog {
+    /// The newest `seq` handed out (0: none yet).
+    last: u64,
+    kept: VecDeque<Arrived>,
 }
 
 /// What [`Shared::record_arrival`] found.
@@ -182,6 +306,64 @@ impl Shared {
         }
     }
 
+    /// Notes the first valid arrival of `message_id` for
+    /// `GET /sim/arrivals`, with the time it arrived.
+    fn log_arrival(&self, message_id: &str, recipient: &str, subject: &str) {
+        let at_unix_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        let mut log = lock(&self.arrivals);
+        log.last += 1;
+        let arrived = Arrived {
+            seq: log.last,
+            message_id: message_id.to_owned(),
+            recipient: recipient.to_owned(),
+            subject: (!subject.is_empty())
+                .then(|| subject.chars().take(MAX_ARRIVAL_SUBJECT).collect()),
+            at_unix_us,
+        };
+        if log.kept.len() >= MAX_ARRIVALS_KEPT {
+            log.kept.pop_front();
+        }
+        log.kept.push_back(arrived);
+        drop(log);
+        self.arrived.notify_waiters();
+    }
+
+    /// First arrivals with a `seq` above `after`, at most `limit`.
+    pub fn arrivals_after(&self, after: u64, limit: usize) -> ArrivalPage {
+        let log = lock(&self.arrivals);
+        // `seq`s are consecutive: the first one above `after` is at a
+        // known offset from the oldest kept.
+        let oldest = log.kept.front().map_or(log.last + 1, |a| a.seq);
+        let skip =
+            usize::try_from(after.saturating_add(1).saturating_sub(oldest)).unwrap_or(usize::MAX);
+        let arrivals: Vec<Arrived> = log.kept.iter().skip(skip).take(limit).cloned().collect();
+        let next = arrivals
+            .last()
+            .map_or_else(|| after.min(log.last), |a| a.seq);
+        ArrivalPage { next, arrivals }
+    }
+
+    /// [`Shared::arrivals_after`], waiting up to `wait` for one to come.
+    pub async fn wait_for_arrivals(&self, after: u64, limit: usize, wait: Duration) -> ArrivalPage {
+        let deadline = tokio::time::Instant::now() + wait.min(MAX_ARRIVALS_WAIT);
+        loop {
+            // Registered before looking, so an arrival between the look
+            // and the wait still wakes us.
+            let notified = self.arrived.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let page = self.arrivals_after(after, limit);
+            if !page.arrivals.is_empty() || limit == 0 {
+                return page;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return page;
+            }
+        }
+    }
+
     /// Records that the service refused a valid message it could not
     /// deliver (see `GET /sim/refusals`). Returns how often `message_id`
     /// has been refused.
@@ -208,6 +390,64 @@ impl Shared {
     /// Every recorded delivery.
     pub fn deliveries(&self) -> Vec<Delivery> {
         lock(&self.deliveries).values().cloned().collect()
+    }
+
+    /// Keeps the decoded form of a first valid arrival for
+    /// `GET /sim/messages`. Call it once per message id, when
+    /// [`Arrival::first_valid`] says so.
+    pub fn keep_message(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        route: &str,
+        message: Message,
+        media_type: &str,
+        native: &[u8],
+    ) {
+        // First, so the arrival time does not include the copying below.
+        self.log_arrival(message_id, recipient, &message.subject);
+        let body = (native.len() <= MAX_RECORDED_NATIVE)
+            .then(|| base64::engine::general_purpose::STANDARD.encode(native));
+        let recorded = Recorded {
+            message_id: message_id.to_owned(),
+            recipient: recipient.to_owned(),
+            route: route.to_owned(),
+            received_at: OffsetDateTime::now_utc(),
+            message,
+            native: Native {
+                media_type: media_type.to_owned(),
+                length: native.len(),
+                body,
+            },
+        };
+        let mut messages = lock(&self.messages);
+        if messages.len() >= MAX_RECORDED {
+            messages.pop_front();
+        }
+        messages.push_back(recorded);
+    }
+
+    /// Every kept message, oldest first, as summaries.
+    pub fn messages(&self) -> Vec<RecordedSummary> {
+        lock(&self.messages)
+            .iter()
+            .map(|r| RecordedSummary {
+                message_id: r.message_id.clone(),
+                recipient: r.recipient.clone(),
+                route: r.route.clone(),
+                subject: r.message.subject.clone(),
+                received_at: r.received_at,
+            })
+            .collect()
+    }
+
+    /// The kept message `message_id` (compared in lower case).
+    pub fn message(&self, message_id: &str) -> Option<Recorded> {
+        let wanted = message_id.to_ascii_lowercase();
+        lock(&self.messages)
+            .iter()
+            .find(|r| r.message_id == wanted)
+            .cloned()
     }
 
     /// The current answer mode.
@@ -412,6 +652,11 @@ pub fn spawn(
                 },
                 _ = watch.changed() => return,
             };
+            // Answers are small and written in pieces (TLS records, HTTP/2
+            // frames): without this, Nagle's algorithm holds the last piece
+            // until the peer's delayed ACK (~40 ms), and every exchange
+            // with a simulator looks that much slower than the service.
+            let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let handler = Arc::clone(&handler);
             let mut stop = watch.clone();
@@ -456,6 +701,43 @@ async fn dispatch(
     match (&parts.method, path.as_str()) {
         (&Method::GET, "/sim/deliveries") => json(StatusCode::OK, &handler.shared().deliveries()),
         (&Method::GET, "/sim/refusals") => json(StatusCode::OK, &handler.shared().refusals()),
+        (&Method::GET, "/sim/arrivals") => {
+            let number = |name: &str| {
+                parts
+                    .uri
+                    .query()
+                    .unwrap_or_default()
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+                    .map(str::parse::<u64>)
+            };
+            match (number("after"), number("limit"), number("wait_ms")) {
+                (Some(Err(_)), _, _) | (_, Some(Err(_)), _) | (_, _, Some(Err(_))) => text(
+                    StatusCode::BAD_REQUEST,
+                    "after, limit and wait_ms are whole numbers",
+                ),
+                (after, limit, wait_ms) => {
+                    let after = after.and_then(Result::ok).unwrap_or(0);
+                    let limit = limit
+                        .and_then(Result::ok)
+                        .map_or(MAX_ARRIVALS_PER_PAGE, |l| {
+                            usize::try_from(l).unwrap_or(usize::MAX)
+                        })
+                        .min(MAX_ARRIVALS_PER_PAGE);
+                    let wait = Duration::from_millis(wait_ms.and_then(Result::ok).unwrap_or(0));
+                    let page = handler.shared().wait_for_arrivals(after, limit, wait).await;
+                    json(StatusCode::OK, &page)
+                }
+            }
+        }
+        (&Method::GET, "/sim/messages") => json(StatusCode::OK, &handler.shared().messages()),
+        (&Method::GET, p) if p.starts_with("/sim/messages/") => {
+            let id = &p["/sim/messages/".len()..];
+            match handler.shared().message(id) {
+                Some(recorded) => json(StatusCode::OK, &recorded),
+                None => text(StatusCode::NOT_FOUND, "no such message"),
+            }
+        }
         (&Method::POST, "/sim/mode") => match serde_json::from_slice::<ModeRequest>(&body) {
             Ok(mode) => {
                 handler.shared().set_mode(mode);

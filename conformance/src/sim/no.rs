@@ -44,7 +44,9 @@
 //! request's `kanal`: `digital` → `leveringskvittering` (+ `aapningskvittering`
 //! when the message asks for one); `utskrift` → `mottakskvittering`, then
 //! `leveringskvittering` in the print process. Repeats get `201` again and
-//! are only counted.
+//! are only counted. The first valid arrival is also kept decoded (what the
+//! postbox decrypted and read), with the request body, for
+//! `GET /sim/messages` (route `dpi`).
 //!
 //! **KRR**: every valid `no-fnr` is an active person with a postbox at this
 //! provider, except those in [`NoOptions::reserved`] (`reservasjon: JA`, no
@@ -368,10 +370,11 @@ impl State {
             .unwrap_or_default()
             .to_owned();
         let this = Arc::clone(&self);
+        let media_type = content_type.clone();
         // Decryption, signature checks and unzipping are CPU work: keep them
         // off the runtime's worker threads.
-        let outcome = tokio::task::spawn_blocking(move || {
-            if rejected {
+        let validated = tokio::task::spawn_blocking(move || {
+            let outcome = if rejected {
                 let peeked = peek(&content_type, &body);
                 Outcome::Invalid {
                     message_id: peeked.message_id,
@@ -382,11 +385,12 @@ impl State {
                 }
             } else {
                 this.validate(&content_type, &body)
-            }
+            };
+            (outcome, body)
         })
         .await;
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
+        let (outcome, body) = match validated {
+            Ok(validated) => validated,
             Err(e) => {
                 tracing::error!(error = %e, "validation task failed");
                 return text(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
@@ -424,8 +428,16 @@ impl State {
                     .record_arrival(&message_id, &recipient, true, None);
                 tracing::info!(%message_id, count = arrival.count, "accepted");
                 if arrival.first_valid {
-                    lock(&self.sent).insert(message_id, OffsetDateTime::now_utc());
+                    lock(&self.sent).insert(message_id.clone(), OffsetDateTime::now_utc());
                     self.queue_receipts(&message, kanal);
+                    self.shared.keep_message(
+                        &message_id,
+                        &recipient,
+                        "dpi",
+                        *message,
+                        &media_type,
+                        &body,
+                    );
                 }
                 empty(StatusCode::CREATED)
             }

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use borderpost_conformance::sim::dk::{self, DkOptions};
-use borderpost_conformance::sim::{Client, Running};
+use borderpost_conformance::sim::{Client, Recorded, RecordedSummary, Running};
 use borderpost_core::{
     Adapter, Channel, DecodeContext, Document, EncodeContext, Message, MessageKind, Party,
     PostalAddress, Receipt, ReceiptKind, Recipient, Wire,
@@ -573,4 +573,60 @@ async fn options_are_checked() {
     };
     let err = dk::start(listener().await, &pki(), options).unwrap_err();
     assert!(err.to_string().contains("no_digital_post"), "{err}");
+}
+
+#[tokio::test]
+async fn delivered_messages_are_kept_decoded_with_their_native_bytes() {
+    let running = start().await;
+    let client = client();
+    let id = Uuid::new_v4();
+    let m = letter(to("dk-cpr:2211771212"), Channel::DigitalOnly);
+    let body = memo(&m, id);
+    assert_eq!(
+        send(&client, &running, dk::PATH_MEMO, body.clone())
+            .await
+            .status,
+        202
+    );
+    // A repeat is counted, not kept twice; an invalid message not at all.
+    send(&client, &running, dk::PATH_MEMO, body.clone()).await;
+    send(&client, &running, dk::PATH_MEMO, b"<x/>".to_vec()).await;
+
+    let list: Vec<RecordedSummary> = serde_json::from_value(json(
+        &client.get(&url(&running, "/sim/messages")).await.unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        (
+            list[0].message_id.as_str(),
+            list[0].route.as_str(),
+            list[0].subject.as_str()
+        ),
+        (id.to_string().as_str(), "memo", m.subject.as_str())
+    );
+    assert_eq!(list[0].recipient, "dk-cpr:2211771212");
+
+    // Looked up in any case: the decoded message and the bytes as sent.
+    let path = format!("/sim/messages/{}", id.to_string().to_uppercase());
+    let recorded: Recorded =
+        serde_json::from_value(json(&client.get(&url(&running, &path)).await.unwrap())).unwrap();
+    assert_eq!(recorded.message.subject, m.subject);
+    assert_eq!(recorded.message.documents, m.documents);
+    assert_eq!(recorded.message.sender, m.sender);
+    assert_eq!(recorded.native.media_type, "application/xml");
+    assert_eq!(recorded.native.length, body.len());
+    let native = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        recorded.native.body.unwrap(),
+    )
+    .unwrap();
+    assert_eq!(native, body);
+
+    let missing = client
+        .get(&url(&running, &format!("/sim/messages/{}", Uuid::new_v4())))
+        .await
+        .unwrap();
+    assert_eq!(missing.status, 404);
+    running.stop().await;
 }

@@ -3,7 +3,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use borderpost_conformance::sim::no::{self, NoOptions};
-use borderpost_conformance::sim::{Client, Reply, Running};
+use borderpost_conformance::sim::{Client, Recorded, RecordedSummary, Reply, Running};
 use borderpost_core::{
     Adapter, Channel, Country, DecodeContext, Document, EncodeContext, Message, MessageKind, Party,
     PostalAddress, Postbox, Receipt, ReceiptKind, Recipient, Wire,
@@ -679,4 +679,43 @@ async fn options_are_checked() {
     };
     assert!(no::start(listener().await, &pki(), options).is_err());
     assert!(!format!("{:?}", NoOptions::default()).contains(no::DEMO_TOKEN));
+}
+
+#[tokio::test]
+async fn delivered_messages_are_kept_decoded() {
+    let running = start().await;
+    let client = client();
+    let (recipient, certificate) = from_krr(&client, &running, PERSON).await;
+    let id = Uuid::new_v4();
+    let m = letter(recipient, Channel::DigitalOnly, false);
+    let body = encode(&m, id, &certificate);
+    let reply = send(&client, &running, "k", Some(no::DEMO_TOKEN), body.clone()).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+
+    let list: Vec<RecordedSummary> = serde_json::from_value(json(
+        &client.get(&url(&running, "/sim/messages")).await.unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        (list[0].route.as_str(), list[0].recipient.as_str()),
+        ("dpi", "no-fnr:31129956715")
+    );
+    let recorded: Recorded = serde_json::from_value(json(
+        &client
+            .get(&url(&running, &format!("/sim/messages/{id}")))
+            .await
+            .unwrap(),
+    ))
+    .unwrap();
+    // What the postbox decrypted and decoded.
+    assert_eq!(recorded.message.id, id);
+    assert_eq!(recorded.message.subject, m.subject);
+    assert_eq!(
+        recorded.message.documents[0].content,
+        m.documents[0].content
+    );
+    assert_eq!(recorded.native.media_type, body.0);
+    assert_eq!(recorded.native.length, body.1.len());
+    running.stop().await;
 }

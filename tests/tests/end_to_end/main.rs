@@ -14,6 +14,9 @@ mod identity;
 mod idempotency;
 // Upstreams that fail for a while.
 mod resilience;
+// The conformance suite against Borderpost, and against Borderpost with
+// mTLS off.
+mod conformance;
 // Quotas, size and time limits, load shedding.
 mod hardening;
 // Certificate rotation and revocation without restart; metrics.

@@ -1,0 +1,165 @@
+//! The official protocol samples (`shared/protocols/`), as published and
+//! with the documented corrections that make them valid business content.
+//!
+//! Digst calls its MeMo examples "not correct business content": their
+//! sender CVR `12345678` fails modulus 11, the 1.0 scenario's CVRs too, two
+//! 1.2 files carry the placeholders `Sender ID` / `Recipient ID`, and the
+//! 1.1 and 1.0 examples link with `http://`, which Digital Post refuses
+//! since September 2025 (`adapters/dk/README.md`). A gateway must refuse
+//! them as published, and accept them once corrected. The corrections
+//! here are the adapter tests' (`adapters/dk/tests/common::corrected`),
+//! with two differences a live target needs: the sender becomes the
+//! organisation of the sender's certificate (a gateway lets a sender send
+//! only as itself), and the header's `messageUUID` becomes a fresh one (the
+//! 1.1 and 1.2 examples share one id, and a repeat run must not be a
+//! replay of an earlier one).
+
+use std::path::{Path, PathBuf};
+
+use borderpost_core::PartyId;
+
+/// Every MeMo sample, by path below `protocols/dk`.
+pub const MEMO_SAMPLES: [&str; 7] = [
+    "memo-1.1/examples/MeMo_Full_Example.xml",
+    "memo-1.1/examples/MeMo_Minimum_Example.xml",
+    "memo-1.2/examples/MeMo_Full_Example.xml",
+    "memo-1.2/examples/MeMo_Minimum_Example.xml",
+    "memo-1.2/examples/MeMo_NemSMS.xml",
+    "memo-1.2/examples/MeMo_with_attachment.xml",
+    "memo-1.0-scenario/testMeMoScenarie1Eksempel.xml",
+];
+
+/// The DPI business message sample the negative DPI cases start from.
+pub const DPI_DIGITAL_JSON: &str =
+    "no/dpi-2022/eksempler/komplette/digital-forretningsmelding.json";
+/// The published signed business message of the same set.
+pub const DPI_DIGITAL_JWT: &str = "no/dpi-2022/eksempler/komplette/digital-forretningsmelding.jwt";
+/// The published encrypted package of the same set (encrypted to Digdir's
+/// unpublished keystore).
+pub const DPI_DIGITAL_CMS: &str = "no/dpi-2022/eksempler/komplette/digital-dokumentpakke.cms";
+
+/// Where the official material is: `shared/protocols` in the current
+/// directory or a parent's sibling (the repository layout puts `shared/`
+/// beside the source tree), else beside the tree this binary was built
+/// from.
+pub fn find_protocols() -> Option<PathBuf> {
+    let good = |p: &Path| p.join("dk").join(MEMO_SAMPLES[0]).is_file();
+    let mut dir = std::env::current_dir().ok();
+    while let Some(d) = dir {
+        for candidate in [d.join("shared/protocols"), d.join("protocols")] {
+            if good(&candidate) {
+                return Some(candidate);
+            }
+        }
+        dir = d.parent().map(Path::to_owned);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/protocols");
+    good(&built).then_some(built)
+}
+
+/// A MeMo sample with the documented corrections, the sender set to
+/// `sender` (a `dk-cvr`; MeMo names other organisations with `idType`
+/// `Andet`, which the official examples do not) and the header's
+/// `messageUUID` set to `uuid`.
+pub fn corrected_memo(published: &str, sender: &PartyId, uuid: uuid::Uuid) -> String {
+    let sender = sender.value();
+    let edits: [(&str, String); 7] = [
+        (
+            "<memo:senderID>12345678</memo:senderID>",
+            format!("<memo:senderID>{sender}</memo:senderID>"),
+        ),
+        // CVR 8765432x has no valid check digit (remainder 1); 8765431(1) does.
+        (
+            "<memo:representativeID>87654321</memo:representativeID>",
+            "<memo:representativeID>87654311</memo:representativeID>".to_owned(),
+        ),
+        (
+            "<memo:senderID>44332211</memo:senderID>",
+            format!("<memo:senderID>{sender}</memo:senderID>"),
+        ),
+        // 1.0 scenario: CVR 1122334(4) → 6.
+        (
+            "<memo:recipientID>11223344</memo:recipientID>",
+            "<memo:recipientID>11223346</memo:recipientID>".to_owned(),
+        ),
+        // itk-dev-rpa's placeholders.
+        (
+            "<memo:senderID>Sender ID</memo:senderID>",
+            format!("<memo:senderID>{sender}</memo:senderID>"),
+        ),
+        (
+            "<memo:recipientID>Recipient ID</memo:recipientID>",
+            "<memo:recipientID>2211771212</memo:recipientID>".to_owned(),
+        ),
+        // Action links must be https:// (dk.action-https).
+        ("<memo:url>http://", "<memo:url>https://".to_owned()),
+    ];
+    let mut text = published.to_owned();
+    for (from, to) in &edits {
+        text = if from.contains("url") {
+            text.replace(from, to)
+        } else {
+            text.replacen(from, to, 1)
+        };
+    }
+    replace_first_uuid(&text, uuid)
+}
+
+/// The sample with only its sender corrected (and a fresh id): what is
+/// left wrong is the sample's `http://` link, if it has one.
+pub fn sender_corrected_memo(published: &str, sender: &PartyId, uuid: uuid::Uuid) -> String {
+    let mut text = published.to_owned();
+    for from in [
+        "<memo:senderID>12345678</memo:senderID>",
+        "<memo:senderID>44332211</memo:senderID>",
+        "<memo:senderID>Sender ID</memo:senderID>",
+    ] {
+        text = text.replacen(
+            from,
+            &format!("<memo:senderID>{}</memo:senderID>", sender.value()),
+            1,
+        );
+    }
+    replace_first_uuid(&text, uuid)
+}
+
+/// Replaces the first `messageUUID` (the `MessageHeader`'s: the header
+/// comes first in every MeMo) with `uuid`.
+pub fn replace_first_uuid(text: &str, uuid: uuid::Uuid) -> String {
+    const OPEN: &str = "<memo:messageUUID>";
+    const CLOSE: &str = "</memo:messageUUID>";
+    let Some(start) = text.find(OPEN) else {
+        return text.to_owned();
+    };
+    let from = start + OPEN.len();
+    let Some(len) = text[from..].find(CLOSE) else {
+        return text.to_owned();
+    };
+    format!(
+        "{}{}{}",
+        &text[..from],
+        uuid.hyphenated(),
+        &text[from + len..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_uuid_and_the_sender_are_replaced_once() {
+        let text = "<memo:messageUUID>A</memo:messageUUID><memo:senderID>12345678</memo:senderID>\
+                    <memo:messageUUID>B</memo:messageUUID><memo:senderID>12345678</memo:senderID>\
+                    <memo:url>http://x</memo:url>";
+        let id = uuid::Uuid::from_u128(7);
+        let sender: PartyId = "dk-cvr:55133018".parse().unwrap();
+        let out = corrected_memo(text, &sender, id);
+        assert!(out.starts_with(&format!("<memo:messageUUID>{}</memo:messageUUID>", id)));
+        assert_eq!(out.matches("55133018").count(), 1);
+        assert!(out.contains("<memo:messageUUID>B</memo:messageUUID>"));
+        assert!(out.contains("https://x"));
+        let only_sender = sender_corrected_memo(text, &sender, id);
+        assert!(only_sender.contains("http://x"));
+    }
+}
