@@ -23,7 +23,7 @@ pub mod no;
 /// What a route needs about the request besides its body.
 pub struct Ctx<'a> {
     /// The shared state.
-    pub app: &'a App,
+    pub app: &'a Arc<App>,
     /// Who is calling, from the client certificate.
     pub identity: Option<&'a PeerIdentity>,
     /// This request's id.

@@ -71,9 +71,9 @@ where
         Ok(caller) => caller,
         Err(refusal) => return refusal_problem(&refusal, ctx.request_id),
     };
-    let Some(ingress) = ctx.app.no_ingress.as_ref() else {
+    if ctx.app.no_ingress.is_none() {
         return not_configured(ctx);
-    };
+    }
     let (parts, body) = request.into_parts();
     let bearer = parts
         .headers
@@ -121,23 +121,45 @@ where
         max_body_bytes: limits.adapter.max_body_bytes,
         ..MultipartLimits::default()
     };
-    let wire = match transport::parse_multipart(&content_type, &body, &multipart_limits) {
-        Ok(wire) => wire,
-        Err(e) => return problem(ctx, adapter_status(&e), e.code(), e.to_string()),
+    // Verifying, decrypting and unpacking take milliseconds of CPU: off
+    // the async workers.
+    let app = std::sync::Arc::clone(ctx.app);
+    let received_at = ctx.received_at;
+    let adapter_limits = limits.adapter;
+    let decoded = tokio::task::spawn_blocking(move || {
+        let ingress = app
+            .no_ingress
+            .as_ref()
+            .ok_or(borderpost_core::AdapterError::Missing {
+                what: "the Norwegian DPI ingress keys",
+            })?;
+        let wire = transport::parse_multipart(&content_type, &body, &multipart_limits)?;
+        let mut decode_ctx = DecodeContext::new(received_at, Uuid::new_v4());
+        decode_ctx.limits = adapter_limits;
+        decode_ctx.decrypter = Some(&ingress.decryption);
+        let message = ingress.dpi.decode(&wire, &decode_ctx)?;
+        let parts: Vec<&[u8]> = wire.parts.iter().map(|p| p.body).collect();
+        Ok::<_, borderpost_core::AdapterError>((message, body_hash(&parts)))
+    })
+    .await;
+    let (message, hash) = match decoded {
+        Ok(Ok(decoded)) => decoded,
+        Ok(Err(e)) => return problem(ctx, adapter_status(&e), e.code(), e.to_string()),
+        Err(e) => {
+            tracing::error!(request_id = ctx.request_id, error = %e, "decoding task failed");
+            return problem(
+                ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            );
+        }
     };
-    let mut decode_ctx = DecodeContext::new(ctx.received_at, Uuid::new_v4());
-    decode_ctx.limits = limits.adapter;
-    decode_ctx.decrypter = Some(&ingress.decryption);
-    let message = match ingress.dpi.decode(&wire, &decode_ctx) {
-        Ok(message) => message,
-        Err(e) => return problem(ctx, adapter_status(&e), e.code(), e.to_string()),
-    };
-    let parts_hash: Vec<&[u8]> = wire.parts.iter().map(|p| p.body).collect();
     let submission = Submission {
         message,
         protocol: borderpost_no::PROTOCOL_DPI.0.to_owned(),
         idempotency_key: idempotency,
-        body_hash: body_hash(&parts_hash),
+        body_hash: hash,
         received_at: ctx.received_at,
         limits: limits.adapter,
         receipt_channel: Some(kanal.unwrap_or_default().to_ascii_lowercase()),

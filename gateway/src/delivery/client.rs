@@ -109,12 +109,18 @@ fn build(
     upstream: &Upstream,
 ) -> Result<Client<HttpsConnector<HttpConnector>, Full<Bytes>>, TlsError> {
     let tls = tls::client_config(upstream)?;
+    // Small requests must not wait for a delayed ACK (Nagle): a DPI
+    // delivery is two round trips.
+    let mut tcp = HttpConnector::new();
+    tcp.set_nodelay(true);
+    tcp.enforce_http(false);
+    tcp.set_connect_timeout(Some(upstream.timeout));
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_only()
         .enable_http1()
         .enable_http2()
-        .build();
+        .wrap_connector(tcp);
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(64)

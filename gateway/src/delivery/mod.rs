@@ -192,23 +192,29 @@ impl Delivery {
     /// Takes due copies and delivers them until `shutdown`.
     pub async fn schedule(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let wake = Arc::clone(&self.app.wake_delivery);
+        // Copies in flight stay in the due queue until their outcome is
+        // journaled, so a scan must reach past them to find new work.
+        let scan = self.pacing.concurrency + 256;
         loop {
             let now = OffsetDateTime::now_utc();
-            let due = match self.app.journal.due(now, 256) {
+            let due = match self.app.journal.due(now, scan) {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!(error = %e, "reading the due queue failed");
                     Vec::new()
                 }
             };
+            let listed = due.len();
             let mut dispatched = 0usize;
             for id in due {
                 if !self.claim(id) {
                     continue;
                 }
-                let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
-                    return;
+                let permit = tokio::select! {
+                    permit = Arc::clone(&self.permits).acquire_owned() => permit,
+                    _ = shutdown.changed() => return,
                 };
+                let Ok(permit) = permit else { return };
                 dispatched += 1;
                 let engine = Arc::clone(&self);
                 tokio::spawn(async move {
@@ -218,26 +224,30 @@ impl Delivery {
                     engine.app.wake_delivery.notify_one();
                 });
             }
-            // Sleep until the next copy is due, new work arrives, or a short
-            // ceiling passes (copies claimed in flight are re-listed as due
-            // until their outcome is journaled).
             let wait = if dispatched > 0 {
-                Duration::from_millis(5)
+                // More may be due right behind these.
+                Duration::ZERO
+            } else if listed > 0 {
+                // Everything due is in flight: a finished delivery wakes us.
+                Duration::from_secs(1)
             } else {
+                // Nothing due: sleep until the next copy is, or new work
+                // arrives (intake wakes us).
                 match self.app.journal.next_due() {
-                    Ok(Some(at)) => {
-                        let delta = at - OffsetDateTime::now_utc();
-                        Duration::try_from(delta)
-                            .unwrap_or(Duration::ZERO)
-                            .min(Duration::from_secs(1))
-                    }
+                    Ok(Some(at)) => Duration::try_from(at - OffsetDateTime::now_utc())
+                        .unwrap_or(Duration::ZERO)
+                        .min(Duration::from_secs(1)),
                     _ => Duration::from_secs(1),
                 }
             };
+            if wait.is_zero() {
+                tokio::task::yield_now().await;
+                continue;
+            }
             tokio::select! {
                 _ = shutdown.changed() => return,
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(wait.max(Duration::from_millis(1))) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }
@@ -465,7 +475,12 @@ impl Delivery {
             return;
         };
         loop {
-            match upstream.transport.poll().await {
+            // A poll waits on the upstream; shutdown must not.
+            let polled = tokio::select! {
+                polled = upstream.transport.poll() => polled,
+                _ = shutdown.changed() => return,
+            };
+            match polled {
                 Ok(receipts) => {
                     for polled in receipts {
                         let applied = self.apply_receipt(&route, &polled.receipt).await;
@@ -570,11 +585,12 @@ impl Delivery {
 /// fault in Borderpost's own configuration).
 pub(crate) fn encode_with(
     adapter: &dyn Adapter,
-    job: &Job,
+    message: &Message,
+    policy: TranslationPolicy,
     to: &Recipient,
     ctx: &EncodeContext<'_>,
 ) -> Result<(Encoded, Option<String>), Sent> {
-    let encoded = adapter.encode(&job.message, to, ctx).map_err(|e| {
+    let encoded = adapter.encode(message, to, ctx).map_err(|e| {
         if e.is_input_fault() {
             Sent::Rejected(format!("cannot be written as {} ({}): {e}", adapter.protocol(), e.code()), None)
         } else {
@@ -590,7 +606,7 @@ pub(crate) fn encode_with(
             .collect::<Vec<_>>()
             .join("; ")
     });
-    if let (Some(losses), TranslationPolicy::Strict) = (&losses, job.policy) {
+    if let (Some(losses), TranslationPolicy::Strict) = (&losses, policy) {
         return Err(Sent::Rejected(
             format!(
                 "{} cannot carry every field and the policy is strict: {losses}",
@@ -609,7 +625,8 @@ pub(crate) fn encode_for(
     job: &Job,
 ) -> Result<(Vec<u8>, Option<String>), Sent> {
     let ctx = EncodeContext::new(job.now, job.copy.upstream_id);
-    let (encoded, losses) = encode_with(adapter, job, &job.copy.recipient, &ctx)?;
+    let (encoded, losses) =
+        encode_with(adapter, &job.message, job.policy, &job.copy.recipient, &ctx)?;
     match encoded.parts.into_iter().next() {
         Some(part) => Ok((part.body, losses)),
         None => Err(Sent::Rejected(

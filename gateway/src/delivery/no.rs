@@ -31,7 +31,7 @@ use super::{Job, Polled, Sent, Transport, encode_with};
 pub struct NoTransport {
     client: UpstreamClient,
     directory: UpstreamClient,
-    dpi: Dpi,
+    dpi: Arc<Dpi>,
     receipts: DpiReceipts,
     signer: Arc<CmsKey>,
     token: String,
@@ -61,7 +61,7 @@ impl NoTransport {
         NoTransport {
             client,
             directory,
-            dpi,
+            dpi: Arc::new(dpi),
             receipts,
             signer,
             token,
@@ -212,12 +212,26 @@ impl Transport for NoTransport {
                 Ok(Destination::None(why)) => return Sent::Undeliverable(why, None),
                 Err(e) => return Sent::Retry(e),
             };
-            let mut ctx = EncodeContext::new(job.now, job.copy.upstream_id);
-            ctx.signer = Some(self.signer.as_ref());
-            ctx.recipient_certificate = Some(&certificate);
-            let (encoded, losses) = match encode_with(&self.dpi, job, &to, &ctx) {
-                Ok(encoded) => encoded,
-                Err(sent) => return sent,
+            // Two RSA signatures and a CMS envelope: milliseconds of CPU,
+            // kept off the async workers that serve requests.
+            let (dpi, signer) = (Arc::clone(&self.dpi), Arc::clone(&self.signer));
+            let (message, policy, now, id) = (
+                job.message.clone(),
+                job.policy,
+                job.now,
+                job.copy.upstream_id,
+            );
+            let encoded = tokio::task::spawn_blocking(move || {
+                let mut ctx = EncodeContext::new(now, id);
+                ctx.signer = Some(signer.as_ref());
+                ctx.recipient_certificate = Some(&certificate);
+                encode_with(dpi.as_ref(), &message, policy, &to, &ctx)
+            })
+            .await;
+            let (encoded, losses) = match encoded {
+                Ok(Ok(encoded)) => encoded,
+                Ok(Err(sent)) => return sent,
+                Err(e) => return Sent::Retry(format!("encoding task failed: {e}")),
             };
             let multipart = match transport::encode_multipart(
                 &encoded.parts,

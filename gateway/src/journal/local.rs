@@ -100,6 +100,23 @@ struct AckBody {
     event: u32,
 }
 
+/// What the caller of `put_copy` knows of the copy's previous state.
+enum Old<'a> {
+    /// Nothing: read it from the state (replay).
+    Read,
+    /// This (`None`: a new copy).
+    Known(Option<&'a CopyState>),
+}
+
+/// A change to the state, applied once its record is durable.
+// Lives only in one batch's Vec on the writer thread (like `Owed`).
+#[allow(clippy::large_enum_variant)]
+enum Effect {
+    Accept(u64, AcceptBody, Vec<u8>),
+    Copy(CopyState, CopyState),
+    Ack(AckBody),
+}
+
 const APPLIED: &[u8] = b"applied";
 
 // === impl LocalJournal ===
@@ -400,38 +417,56 @@ impl State {
         Ok(())
     }
 
-    /// Applies one record to the state. Applying a record twice leaves the
-    /// same state (records carry whole values), so replay after a crash
-    /// between apply and the `applied` mark is harmless.
+    /// Applies one record read back from the log (replay). Applying a
+    /// record twice leaves the same state (records carry whole values), so
+    /// replay after a crash between apply and the `applied` mark is
+    /// harmless.
     fn apply(&self, seq: u64, kind: Kind, payload: &[u8]) -> Result<(), JournalError> {
         match kind {
             Kind::Accept => {
                 let (body, sealed) = split_accept(payload)?;
                 let body: AcceptBody = decode_json(body)?;
-                let key = seq.to_be_bytes();
-                self.messages.insert(key, encode_json(&body.record)?)?;
-                self.payloads.insert(key, sealed)?;
-                self.keys.insert(body.record.key.storage(), &key)?;
-                if let Some(idem) = &body.record.idempotency_key {
-                    self.idempotency.insert(
-                        idempotency_key(&body.record.submitter.to_string(), idem),
-                        &key,
-                    )?;
-                }
-                for copy in &body.copies {
-                    self.put_copy(copy, Some(&body.record))?;
-                }
+                self.apply_accept(seq, &body, sealed)?;
             }
             Kind::Copy => {
                 let copy: CopyState = decode_json(payload)?;
-                self.put_copy(&copy, None)?;
+                self.put_copy(&copy, Old::Read, None)?;
             }
             Kind::Ack => {
                 let ack: AckBody = decode_json(payload)?;
-                self.notices
-                    .remove(notice_key(&ack.submitter, ack.copy, ack.event))?;
+                self.apply_ack(&ack)?;
             }
         }
+        self.mark_applied(seq)
+    }
+
+    /// A new message and its copies.
+    fn apply_accept(&self, seq: u64, body: &AcceptBody, sealed: &[u8]) -> Result<(), JournalError> {
+        let key = seq.to_be_bytes();
+        self.messages.insert(key, encode_json(&body.record)?)?;
+        self.payloads.insert(key, sealed)?;
+        self.keys.insert(body.record.key.storage(), &key)?;
+        if let Some(idem) = &body.record.idempotency_key {
+            self.idempotency.insert(
+                idempotency_key(&body.record.submitter.to_string(), idem),
+                &key,
+            )?;
+        }
+        for copy in &body.copies {
+            self.put_copy(copy, Old::Known(None), Some(&body.record))?;
+        }
+        Ok(())
+    }
+
+    /// A fetched receipt notice.
+    fn apply_ack(&self, ack: &AckBody) -> Result<(), JournalError> {
+        self.notices
+            .remove(notice_key(&ack.submitter, ack.copy, ack.event))?;
+        Ok(())
+    }
+
+    /// Records that everything up to `seq` is in the state.
+    fn mark_applied(&self, seq: u64) -> Result<(), JournalError> {
         self.meta.insert(APPLIED, &seq.to_be_bytes())?;
         Ok(())
     }
@@ -439,12 +474,23 @@ impl State {
     fn put_copy(
         &self,
         copy: &CopyState,
+        old: Old<'_>,
         record: Option<&MessageRecord>,
     ) -> Result<(), JournalError> {
         let id = copy.id.to_bytes();
-        let old = self.copies.insert(id, encode_json(copy)?)?;
-        let old: Option<CopyState> = old.map(|old| decode_json(&old)).transpose()?;
-        self.put_notices(copy, old.as_ref(), record)?;
+        let replaced = self.copies.insert(id, encode_json(copy)?)?;
+        // The writer knows the previous state; replay reads it back.
+        let read;
+        let old = match old {
+            Old::Known(old) => old,
+            Old::Read => {
+                read = replaced
+                    .map(|old| decode_json::<CopyState>(&old))
+                    .transpose()?;
+                read.as_ref()
+            }
+        };
+        self.put_notices(copy, old, record)?;
         if let Some(old) = old {
             if let Some(at) = old.next_due {
                 self.due.remove(due_key(at, copy.id))?;
@@ -631,6 +677,7 @@ impl Writer {
         let mut idem: HashMap<Vec<u8>, (u64, [u8; 32])> = HashMap::new();
         let mut copies: HashMap<CopyId, CopyState> = HashMap::new();
         let mut checkpoints = Vec::new();
+        let mut effects = Vec::new();
 
         for request in batch {
             match request {
@@ -649,7 +696,10 @@ impl Writer {
                         Ok(Prepared::New) => {
                             let seq = self.next_seq;
                             match self.encode_submit(seq, intake, &mut buf) {
-                                Ok((record, states, hash)) => {
+                                Ok((body, sealed, hash)) => {
+                                    let (record, states) =
+                                        (body.record.clone(), body.copies.clone());
+                                    effects.push(Effect::Accept(seq, body, sealed));
                                     self.next_seq += 1;
                                     keys.insert(record.key.storage(), (seq, hash));
                                     if let Some(k) = &record.idempotency_key {
@@ -687,6 +737,7 @@ impl Writer {
                             self.next_seq += 1;
                             log::encode(&mut buf, seq, Kind::Ack, &[&json]);
                             records += 1;
+                            effects.push(Effect::Ack(ack));
                             owed.push(Owed::Ack(reply));
                         }
                         (Err(e), _) => drop(reply.send(Err(e.into()))),
@@ -700,14 +751,17 @@ impl Writer {
                     };
                     let next = current
                         .and_then(|c| c.ok_or(JournalError::UnknownCopy(update.copy)))
-                        .and_then(|c| apply_change(c, &update));
-                    match next.and_then(|state| encode_json(&state).map(|json| (state, json))) {
-                        Ok((state, json)) => {
+                        .and_then(|old| Ok((apply_change(old.clone(), &update)?, old)));
+                    match next
+                        .and_then(|(state, old)| encode_json(&state).map(|json| (state, old, json)))
+                    {
+                        Ok((state, old, json)) => {
                             let seq = self.next_seq;
                             self.next_seq += 1;
                             log::encode(&mut buf, seq, Kind::Copy, &[&json]);
                             records += 1;
                             copies.insert(state.id, state.clone());
+                            effects.push(Effect::Copy(state.clone(), old));
                             owed.push(Owed::Update(reply, state));
                         }
                         Err(e) => {
@@ -737,7 +791,7 @@ impl Writer {
             }
             self.state.syncs.fetch_add(1, Ordering::Relaxed);
             self.state.appended.fetch_add(records, Ordering::Relaxed);
-            if let Err(e) = self.apply_batch(&buf) {
+            if let Err(e) = self.apply_effects(&effects) {
                 tracing::error!(error = %e, "applying the batch to the state failed; the journal stops accepting");
                 self.state.writable.store(false, Ordering::Relaxed);
             }
@@ -782,27 +836,20 @@ impl Writer {
         }
     }
 
-    /// Re-reads the records just written and applies them: the same code
-    /// path as replay, so what replay rebuilds is what was served.
-    fn apply_batch(&self, buf: &[u8]) -> Result<(), JournalError> {
-        let mut reader = buf;
-        while !reader.is_empty() {
-            let len = u32::from_le_bytes([reader[2], reader[3], reader[4], reader[5]]) as usize;
-            let body = &reader[10..10 + len];
-            let seq = u64::from_le_bytes(
-                body[..8]
-                    .try_into()
-                    .map_err(|_| JournalError::Codec("seq".into()))?,
-            );
-            let kind = match body[8] {
-                1 => Kind::Accept,
-                2 => Kind::Copy,
-                _ => Kind::Ack,
-            };
-            self.state.apply(seq, kind, &body[9..])?;
-            reader = &reader[10 + len..];
+    /// Applies a durable batch to the state from the values just encoded
+    /// (not re-decoded from the log), through the same `State` functions
+    /// replay uses; the `applied` mark moves once, to the batch's end.
+    fn apply_effects(&self, effects: &[Effect]) -> Result<(), JournalError> {
+        for effect in effects {
+            match effect {
+                Effect::Accept(seq, body, sealed) => self.state.apply_accept(*seq, body, sealed)?,
+                Effect::Copy(state, old) => {
+                    self.state.put_copy(state, Old::Known(Some(old)), None)?
+                }
+                Effect::Ack(ack) => self.state.apply_ack(ack)?,
+            }
         }
-        Ok(())
+        self.state.mark_applied(self.next_seq - 1)
     }
 
     fn prepare_submit(
@@ -848,7 +895,7 @@ impl Writer {
         seq: u64,
         intake: Intake,
         buf: &mut Vec<u8>,
-    ) -> Result<(MessageRecord, Vec<CopyState>, [u8; 32]), JournalError> {
+    ) -> Result<(AcceptBody, Vec<u8>, [u8; 32]), JournalError> {
         let record = MessageRecord {
             seq,
             key: intake.key,
@@ -896,7 +943,7 @@ impl Writer {
             Kind::Accept,
             &[&len, &json, &intake.sealed_payload],
         );
-        Ok((body.record, body.copies, intake.body_hash))
+        Ok((body, intake.sealed_payload, intake.body_hash))
     }
 
     /// Flushes sled, makes its files durable (sled's own flush does not
