@@ -64,7 +64,8 @@ pub struct Running {
 /// delivering.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     let payload_key = PayloadKey::load_or_create(&config.journal.payload_key)?;
-    let options = Options::new(&config.journal.dir);
+    let mut options = Options::new(&config.journal.dir);
+    options.cache_bytes = config.journal.cache_bytes;
     let journal = tokio::task::spawn_blocking(move || LocalJournal::open(options))
         .await
         .map_err(|e| JournalError::Io(std::io::Error::other(e)))??;

@@ -95,6 +95,8 @@ pub struct JournalConfig {
     pub dir: PathBuf,
     /// The payload encryption key (created if missing).
     pub payload_key: PathBuf,
+    /// The state's page cache, in bytes.
+    pub cache_bytes: u64,
 }
 
 /// Delivery pacing.
@@ -542,6 +544,7 @@ impl Validator {
                     .as_deref()
                     .unwrap_or("data/payload.key"),
             ),
+            cache_bytes: journal_raw.cache_bytes.unwrap_or(64 * 1024 * 1024),
         };
 
         let d = raw.delivery.unwrap_or_default();

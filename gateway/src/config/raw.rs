@@ -57,6 +57,7 @@ pub(crate) struct RawTrust {
 pub(crate) struct RawJournal {
     pub(crate) dir: Option<String>,
     pub(crate) payload_key: Option<String>,
+    pub(crate) cache_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -37,6 +37,8 @@ pub struct Options {
     pub checkpoint_every: Duration,
     /// Appends waiting for the writer before callers wait to enqueue.
     pub queue: usize,
+    /// The state's page cache, in bytes.
+    pub cache_bytes: u64,
 }
 
 impl Options {
@@ -48,6 +50,7 @@ impl Options {
             max_batch_bytes: 8 * 1024 * 1024,
             checkpoint_every: Duration::from_secs(30),
             queue: 8192,
+            cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -134,7 +137,7 @@ impl LocalJournal {
         let db = sled::Config::new()
             .path(&state_dir)
             .flush_every_ms(None)
-            .cache_capacity(256 * 1024 * 1024)
+            .cache_capacity(options.cache_bytes)
             .open()?;
         let state = Arc::new(State {
             messages: db.open_tree("messages")?,
