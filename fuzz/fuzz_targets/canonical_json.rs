@@ -1,7 +1,7 @@
 #![no_main]
 
-use borderpost_core::canonical;
 use borderpost_core::DecodeContext;
+use borderpost_core::canonical;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,282 @@
+//! Writes the seeds that cannot be copied from the official samples as
+//! they are, but are derived from them with Borderpost's own encoders, so
+//! the fuzzers start from inputs that get past the first checks:
+//!
+//! - `memo_decode`, `fjernprint`: the golden canonical messages (the
+//!   official MeMo samples, decoded) encoded as MeMo 1.1 / 1.2, as a
+//!   `ForsendelseI` (with a postal address added: print needs one), and the
+//!   Danish receipt document;
+//! - `dpi_cms`: each official ASiC-E package encrypted to the example
+//!   gateway certificate (the official `.cms` files are encrypted to
+//!   Digdir's test certificate, whose key was not published);
+//! - `dpi_multipart`: each official `forretningsmelding.jwt` and
+//!   `dokumentpakke.cms` pair as the `multipart/form-data` body of
+//!   `POST /messages/out` (first line: the `Content-Type`);
+//! - `dpi_rest`: the access point's JSON answers around the official JWTs;
+//! - `config`: the demo configuration, with absolute and with relative
+//!   paths to the example PKI (with the `gateway` feature, the default).
+//!
+//! Usage: `cargo run --manifest-path fuzz/Cargo.toml --example seeds --
+//! <protocols dir> <corpus dir>`. Not a fuzz target; plain stable.
+
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use borderpost_core::adapter::EncodedPart;
+use borderpost_core::{
+    Adapter, Channel, DecodeContext, EncodeContext, Message, NativeReceipt, PostalAddress, Receipt,
+    ReceiptKind, canonical,
+};
+use borderpost_dk::{Fjernprint, Memo, MemoVersion};
+use borderpost_no::transport::{self, IncomingMessage, MessageStatus, Problem, StatusKind};
+use borderpost_no::{MEDIA_TYPE_JWT, MEDIA_TYPE_PACKAGE, cms, krr};
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn main() -> Result<()> {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(protocols), Some(corpus)) = (args.next(), args.next()) else {
+        return Err("usage: seeds <protocols dir> <corpus dir>".into());
+    };
+    let protocols = PathBuf::from(protocols);
+    let corpus = PathBuf::from(corpus);
+    let mut seeds = Seeds { corpus, written: 0 };
+    danish(&mut seeds)?;
+    norwegian(&mut seeds, &protocols)?;
+    #[cfg(feature = "gateway")]
+    config(&mut seeds)?;
+    println!("seeds: {} derived seed files written", seeds.written);
+    Ok(())
+}
+
+struct Seeds {
+    corpus: PathBuf,
+    written: usize,
+}
+
+impl Seeds {
+    fn write(&mut self, target: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        let dir = self.corpus.join(target);
+        fs::create_dir_all(&dir)?;
+        fs::write(dir.join(format!("seed-{name}")), bytes)?;
+        self.written += 1;
+        Ok(())
+    }
+}
+
+fn ctx() -> DecodeContext<'static> {
+    DecodeContext::new(time::OffsetDateTime::UNIX_EPOCH, uuid::Uuid::from_u128(1))
+}
+
+/// The golden canonical messages of the Danish adapter's tests (the
+/// official MeMo samples, decoded), re-encoded for the Danish decoders.
+fn danish(seeds: &mut Seeds) -> Result<()> {
+    let golden = Path::new(REPO).join("adapters/dk/tests/fixtures/golden");
+    let mut files: Vec<_> = fs::read_dir(&golden)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.sort();
+    // One receipt of each kind across the messages.
+    let kinds = [
+        ReceiptKind::Received,
+        ReceiptKind::Delivered,
+        ReceiptKind::Printed,
+        ReceiptKind::Read,
+        ReceiptKind::NotificationFailed {
+            channel: "sms".to_owned(),
+            detail: Some("no number".to_owned()),
+        },
+        ReceiptKind::Returned,
+        ReceiptKind::Error {
+            permanent: true,
+            detail: Some("unknown recipient".to_owned()),
+        },
+    ];
+    for (i, path) in files.into_iter().enumerate() {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("golden")
+            .to_owned();
+        let message = match canonical::decode(&fs::read(&path)?, &ctx()) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("seeds: skipping {}: {e}", path.display());
+                continue;
+            }
+        };
+        let Some(to) = message.recipients.first().cloned() else {
+            continue;
+        };
+        let encode_ctx = EncodeContext::new(message.created, message.id);
+        for (version, label) in [(MemoVersion::V1_1, "1.1"), (MemoVersion::V1_2, "1.2")] {
+            match Memo::new(version).encode(&message, &to, &encode_ctx) {
+                Ok(e) => seeds.write(
+                    "memo_decode",
+                    &format!("{stem}-memo{label}.xml"),
+                    &e.parts[0].body,
+                )?,
+                Err(e) => eprintln!("seeds: {stem} as MeMo {label}: {e}"),
+            }
+        }
+        let printable = printable(&message);
+        match Fjernprint.encode(&printable, &printable.recipients[0], &encode_ctx) {
+            Ok(e) => seeds.write("fjernprint", &format!("{stem}.xml"), &e.parts[0].body)?,
+            Err(e) => eprintln!("seeds: {stem} as ForsendelseI: {e}"),
+        }
+        let receipt = Receipt {
+            message_id: message.id.to_string(),
+            kind: kinds[i % kinds.len()].clone(),
+            at: message.created,
+            issuer: None,
+            native: NativeReceipt {
+                protocol: String::new(),
+                media_type: String::new(),
+                body: String::new(),
+            },
+        };
+        match Fjernprint.encode_receipt(&receipt, &message, &encode_ctx) {
+            Ok(e) => {
+                seeds.write(
+                    "fjernprint",
+                    &format!("{stem}-receipt.xml"),
+                    &e.parts[0].body,
+                )?;
+                seeds.write(
+                    "memo_decode",
+                    &format!("{stem}-receipt.xml"),
+                    &e.parts[0].body,
+                )?;
+            }
+            Err(e) => eprintln!("seeds: {stem} receipt: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// `message` as Fjernprint needs it: for print, to a recipient with a name
+/// and a postal address.
+fn printable(message: &Message) -> Message {
+    let mut m = message.clone();
+    m.channel = Channel::PrintOnly;
+    m.recipients.truncate(1);
+    if let Some(r) = m.recipients.first_mut() {
+        r.name.get_or_insert_with(|| "Mette Hansen".to_owned());
+        r.address.get_or_insert_with(|| PostalAddress {
+            lines: vec!["Testvej 1".to_owned()],
+            postcode: Some("8000".to_owned()),
+            city: Some("Aarhus C".to_owned()),
+            country: "DK".to_owned(),
+        });
+    }
+    m
+}
+
+/// The official DPI packages and tokens, re-wrapped.
+fn norwegian(seeds: &mut Seeds, protocols: &Path) -> Result<()> {
+    let komplette = protocols.join("no/dpi-2022/eksempler/komplette");
+    let gateway_der = borderpost_no::certificate_der_from_pem(&fs::read(
+        Path::new(REPO).join("certs-example/gateway.crt"),
+    )?)?;
+    let mut tokens = Vec::new();
+    for kind in [
+        "digital",
+        "digital-avsenderidentifikator",
+        "digital-pa-vegne-av",
+        "utskrift",
+    ] {
+        let jwt = fs::read(komplette.join(format!("{kind}-forretningsmelding.jwt")))?;
+        let cms_bytes = fs::read(komplette.join(format!("{kind}-dokumentpakke.cms")))?;
+        let zip = fs::read(komplette.join(format!("{kind}-dokumentpakke.zip")))?;
+
+        let to_gateway = cms::encrypt(&zip, &gateway_der)?;
+        seeds.write("dpi_cms", &format!("{kind}-to-gateway.cms"), &to_gateway)?;
+
+        let parts = [
+            EncodedPart {
+                name: borderpost_no::PART_FORRETNINGSMELDING.to_owned(),
+                media_type: MEDIA_TYPE_JWT.to_owned(),
+                body: jwt.clone(),
+            },
+            EncodedPart {
+                name: borderpost_no::PART_DOKUMENTPAKKE.to_owned(),
+                media_type: MEDIA_TYPE_PACKAGE.to_owned(),
+                body: cms_bytes,
+            },
+        ];
+        let body =
+            transport::encode_multipart(&parts, &transport::boundary(uuid::Uuid::from_u128(7)))?;
+        let mut seed = body.content_type.into_bytes();
+        seed.push(b'\n');
+        seed.extend_from_slice(&body.body);
+        seeds.write("dpi_multipart", &format!("{kind}.multipart"), &seed)?;
+        tokens.push(String::from_utf8(jwt)?.trim().to_owned());
+    }
+
+    let incoming: Vec<IncomingMessage> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| IncomingMessage {
+            forretningsmelding: t.clone(),
+            downloadurl: (i % 2 == 0).then(|| format!("https://ap.example/messages/in/{i}")),
+        })
+        .collect();
+    seeds.write("dpi_rest", "incoming.json", &serde_json::to_vec(&incoming)?)?;
+    let statuses = vec![
+        MessageStatus {
+            status: StatusKind::Opprettet,
+            beskrivelse: None,
+            timestamp: Some("2022-01-01T12:00:00+01:00".to_owned()),
+        },
+        MessageStatus {
+            status: StatusKind::Feilet,
+            beskrivelse: Some("Mottaker finnes ikke".to_owned()),
+            timestamp: None,
+        },
+    ];
+    seeds.write("dpi_rest", "statuses.json", &serde_json::to_vec(&statuses)?)?;
+    let problem = Problem::from_error(
+        &borderpost_core::AdapterError::schema("body", "example"),
+        400,
+    );
+    seeds.write("dpi_rest", "problem.json", &serde_json::to_vec(&problem)?)?;
+    let lookup = krr::LookupResponse {
+        personer: vec![krr::Person {
+            personidentifikator: "01017012345".to_owned(),
+            reservasjon: Some("NEI".to_owned()),
+            status: "AKTIV".to_owned(),
+            varslingsstatus: Some("KAN_VARSLES".to_owned()),
+            digital_post: None,
+            sertifikat: None,
+            spraak: Some("nb".to_owned()),
+        }],
+    };
+    seeds.write("dpi_rest", "krr.json", &serde_json::to_vec(&lookup)?)?;
+    Ok(())
+}
+
+/// The demo configuration: absolute paths (as `borderpost demo` writes
+/// it) and relative ones (resolved against the example PKI, the base the
+/// config target uses).
+#[cfg(feature = "gateway")]
+fn config(seeds: &mut Seeds) -> Result<()> {
+    use borderpost_gateway::demo;
+
+    let certs = Path::new(REPO).join("certs-example").canonicalize()?;
+    let data = Path::new("/nonexistent/borderpost-fuzz");
+    let ports = demo::Ports::default();
+    seeds.write(
+        "config",
+        "demo-absolute.toml",
+        demo::config_toml(&certs, data, &ports).as_bytes(),
+    )?;
+    seeds.write(
+        "config",
+        "demo-relative.toml",
+        demo::config_toml(Path::new(""), Path::new("data"), &ports).as_bytes(),
+    )?;
+    Ok(())
+}
