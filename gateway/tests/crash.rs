@@ -197,9 +197,9 @@ async fn every_accepted_message_is_delivered_exactly_once_across_a_sigkill() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    // Exactly once: the national system has one delivery per message. A
-    // copy in flight at the kill may arrive twice; the receiver drops the
-    // repeat by its message id (count shows it).
+    // Exactly once: the national system has one delivery per message, and
+    // each arrived once — a copy in flight at the kill is not sent again
+    // when the upstream already has it.
     let reply = client
         .get(&format!(
             "https://localhost:{}/sim/deliveries",
@@ -216,11 +216,15 @@ async fn every_accepted_message_is_delivered_exactly_once_across_a_sigkill() {
     assert!(deliveries.iter().all(|d| d.valid));
     let repeated: u32 = deliveries.iter().map(|d| d.count - 1).sum();
     eprintln!(
-        "crash drill: {} accepted before the kill, {} cut off and resent, {} deliveries, {} repeated arrivals deduplicated",
+        "crash drill: {} accepted before the kill, {} cut off and resent, {} deliveries, {} repeated arrivals",
         accepted.len(),
         lost.len(),
         deliveries.len(),
         repeated
+    );
+    assert_eq!(
+        repeated, 0,
+        "a copy reached the national system twice: {deliveries:#?}"
     );
     drop(gateway);
     dk.stop().await;

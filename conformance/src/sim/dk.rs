@@ -16,6 +16,7 @@
 //! | `POST /apis/v1/print`, SF1600 `ForsendelseI` | `202` + `Kvittering` `ModtagetDigitalPost`; `400`/`415` + `Fejlet` |
 //! | `GET /apis/v1/receipts` | `200` `[{"id", "kvittering"}]` (oldest first, at most 100; listed until acknowledged) or `204` |
 //! | `POST /apis/v1/receipts/{id}/ack` | `204`; `404` for an unknown id |
+//! | `GET /apis/v1/memo/{id}`, `GET /apis/v1/print/{id}` | `200` + `Kvittering` `ModtagetDigitalPost` if a valid message with that id was taken on that route; `404` otherwise |
 //!
 //! Validation is strict: the body is decoded with `borderpost_dk`'s
 //! [`Memo`] (version from `memoVersion`; schema, identifiers with their
@@ -46,7 +47,7 @@
 //! `reject` answers `400` + `Fejlet` `errorCode` `rejected` and records the
 //! arrival (if its id can be read) as invalid.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -134,6 +135,7 @@ pub fn start(listener: TcpListener, pki: &Pki, options: DkOptions) -> Result<Run
         receipt_delay: options.receipt_delay,
         issuer,
         receipts: Mutex::new(VecDeque::new()),
+        held: Mutex::new(HashMap::new()),
     };
     spawn(listener, tls, Arc::new(DkSim(Arc::new(state))))
 }
@@ -163,6 +165,9 @@ struct State {
     receipt_delay: Duration,
     issuer: PartyId,
     receipts: Mutex<VecDeque<Pending>>,
+    /// Every message taken, by id, with the route it came on: what
+    /// `GET /apis/v1/memo/{id}` (or `print`) answers from.
+    held: Mutex<HashMap<Uuid, Route>>,
 }
 
 /// A queued receipt.
@@ -231,6 +236,12 @@ impl Handler for DkSim {
                 PATH_PRINT => Some(Route::Print),
                 _ => None,
             };
+            if let Some((route, id)) = held_path(&path) {
+                if method != Method::GET {
+                    return text(StatusCode::METHOD_NOT_ALLOWED, "use GET");
+                }
+                return state.lookup(route, id);
+            }
             if let Some(route) = route {
                 if method != Method::POST {
                     return text(StatusCode::METHOD_NOT_ALLOWED, "use POST");
@@ -238,7 +249,8 @@ impl Handler for DkSim {
                 if let Some(response) = state.shared.intercept().await {
                     return response;
                 }
-                return state.submit(route, &headers, body).await;
+                let response = Arc::clone(&state).submit(route, &headers, body).await;
+                return state.shared.answer(response);
             }
             if path == PATH_RECEIPTS {
                 return match method {
@@ -257,6 +269,17 @@ impl Handler for DkSim {
     fn shared(&self) -> &Shared {
         &self.0.shared
     }
+}
+
+/// The route and `{id}` of `/apis/v1/memo/{id}` or `/apis/v1/print/{id}`.
+fn held_path(path: &str) -> Option<(Route, &str)> {
+    let (route, rest) = if let Some(rest) = path.strip_prefix(PATH_MEMO) {
+        (Route::Memo, rest)
+    } else {
+        (Route::Print, path.strip_prefix(PATH_PRINT)?)
+    };
+    let id = rest.strip_prefix('/')?;
+    (!id.is_empty() && !id.contains('/')).then_some((route, id))
 }
 
 /// The `{id}` of `/apis/v1/receipts/{id}/ack`.
@@ -390,6 +413,9 @@ impl State {
                     .shared
                     .record_arrival(&message_id, &recipient, true, None);
                 tracing::info!(route = route.name(), %message_id, count = arrival.count, "accepted");
+                if let Ok(id) = Uuid::try_parse(&message_id) {
+                    lock(&self.held).entry(id).or_insert(route);
+                }
                 if arrival.first_valid {
                     let kind = match route {
                         Route::Memo => ReceiptKind::Delivered,
@@ -413,6 +439,18 @@ impl State {
                 )
             }
         }
+    }
+
+    /// `GET /apis/v1/{memo|print}/{id}`: the message's `Kvittering` if it
+    /// was taken on that route, else `404`.
+    fn lookup(&self, route: Route, id: &str) -> Response<Body> {
+        let held = Uuid::try_parse(id)
+            .ok()
+            .and_then(|id| lock(&self.held).get(&id).copied());
+        if held != Some(route) {
+            return text(StatusCode::NOT_FOUND, "no such message");
+        }
+        self.kvittering(StatusCode::OK, Some(id), ReceiptKind::Received, None)
     }
 
     /// Queues the receipt of a first valid arrival.

@@ -25,7 +25,7 @@
 //!   although they were valid (a Danish recipient without Digital Post):
 //!   they were not delivered, so they are not deliveries, and a later
 //!   delivery of the same id (to print, say) is recorded on its own.
-//! - `POST /sim/mode` with `{"mode": "normal" | "fail" | "timeout" | "slow" | "reject", "delay_ms": N}`
+//! - `POST /sim/mode` with `{"mode": "normal" | "fail" | "timeout" | "slow" | "reject" | "lose-answer", "delay_ms": N}`
 //!   makes the simulator answer every message with `500`, never answer,
 //!   answer after `delay_ms`, or refuse it as invalid.
 //! - `GET /sim/arrivals?after=SEQ&limit=N&wait_ms=MS` → `{"next", "arrivals":
@@ -115,6 +115,11 @@ pub enum Mode {
     Slow,
     /// Refuses every message as invalid.
     Reject,
+    /// Takes every message as in `normal`, then answers `504` as a proxy
+    /// in front of the service would whose wait timed out: the message is
+    /// held, the sender believes it failed.
+    #[serde(rename = "lose-answer")]
+    LoseAnswer,
 }
 
 /// A `POST /sim/mode` body.
@@ -464,7 +469,7 @@ impl Shared {
     pub async fn intercept(&self) -> Option<Response<Body>> {
         let mode = self.mode();
         match mode.mode {
-            Mode::Normal | Mode::Reject => None,
+            Mode::Normal | Mode::Reject | Mode::LoseAnswer => None,
             Mode::Fail => Some(text(StatusCode::INTERNAL_SERVER_ERROR, "simulated failure")),
             Mode::Timeout => {
                 std::future::pending::<()>().await;
@@ -475,6 +480,20 @@ impl Shared {
                 None
             }
         }
+    }
+}
+
+impl Shared {
+    /// Applies the failure mode to the answer of a message request that was
+    /// handled: in `lose-answer`, a `504` replaces it.
+    pub fn answer(&self, response: Response<Body>) -> Response<Body> {
+        if self.mode().mode == Mode::LoseAnswer {
+            return text(
+                StatusCode::GATEWAY_TIMEOUT,
+                "simulated: the message was taken, its answer lost",
+            );
+        }
+        response
     }
 }
 

@@ -306,7 +306,8 @@ impl Handler for NoSim {
                     if let Some(response) = state.shared.intercept().await {
                         return response;
                     }
-                    state.submit(query, &headers, body).await
+                    let response = Arc::clone(&state).submit(query, &headers, body).await;
+                    state.shared.answer(response)
                 }
                 (&Method::GET, ["messages", "in"]) => state.list(query),
                 (&Method::POST, ["messages", "in", id, "read"]) => state.read(id),

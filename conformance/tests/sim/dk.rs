@@ -437,6 +437,42 @@ async fn failure_modes_apply_to_messages() {
 }
 
 #[tokio::test]
+async fn a_taken_message_can_be_looked_up_even_when_its_answer_was_lost() {
+    let running = start().await;
+    let client = client();
+    let id = Uuid::new_v4();
+    let lookup = |path: &'static str, id: Uuid| {
+        let client = client.clone();
+        let uri = url(&running, &format!("{path}/{id}"));
+        async move { client.get(&uri).await.unwrap() }
+    };
+    assert_eq!(lookup(dk::PATH_MEMO, id).await.status, 404);
+
+    set_mode(&client, &running, "lose-answer", Duration::ZERO).await;
+    let body = memo(&letter(to("dk-cpr:2211771212"), Channel::DigitalOnly), id);
+    let reply = send(&client, &running, dk::PATH_MEMO, body).await;
+    assert_eq!(reply.status, 504);
+    // It was taken all the same, and says so on its own route only.
+    let held = lookup(dk::PATH_MEMO, id).await;
+    assert_eq!(held.status, 200, "{}", held.text());
+    let answer = kvittering(&held.body);
+    assert_eq!(
+        (answer.kind, answer.message_id),
+        (ReceiptKind::Received, id.to_string())
+    );
+    assert_eq!(lookup(dk::PATH_PRINT, id).await.status, 404);
+    assert_eq!(delivery(&client, &running, &id.to_string()).await.count, 1);
+
+    // An invalid message is not held.
+    set_mode(&client, &running, "normal", Duration::ZERO).await;
+    let bad = Uuid::new_v4();
+    let reply = send(&client, &running, dk::PATH_MEMO, b"<nope/>".to_vec()).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(lookup(dk::PATH_MEMO, bad).await.status, 404);
+    running.stop().await;
+}
+
+#[tokio::test]
 async fn receipts_wait_for_the_configured_delay() {
     let options = DkOptions {
         receipt_delay: Duration::from_secs(3600),

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `POST /apis/v1/memo` (MeMo XML) | `202` + `Kvittering` `ModtagetDigitalPost`; `400` + `Fejlet`; `422` + `Fejlet` `RECIPIENT_NOT_REGISTERED` when the recipient has no Digital Post |
 //! | `POST /apis/v1/print` (Fjernprint `ForsendelseI`) | as above, for print |
+//! | `GET /apis/v1/memo/{uuid}`, `GET /apis/v1/print/{uuid}` | `200` + the message's latest `Kvittering` if Digital Post holds it, else `404` (asked before re-sending a copy whose earlier answer was lost) |
 //! | `GET /apis/v1/receipts` | `[{"id", "kvittering"}]` or `204` |
 //! | `POST /apis/v1/receipts/{id}/ack` | stop offering that receipt |
 
@@ -161,6 +162,44 @@ impl DkTransport {
     }
 }
 
+impl DkTransport {
+    /// Whether Digital Post holds message `id` on `path` (`memo` or
+    /// `print`).
+    async fn holds(&self, path: &str, id: Uuid) -> Result<Option<Sent>, String> {
+        let request = self
+            .request(
+                Method::GET,
+                &format!("/apis/v1/{path}/{}", id.hyphenated()),
+                None,
+                Vec::new(),
+            )
+            .ok_or("could not build the request")?;
+        let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !reply.status.is_success() {
+            return Err(format!("Digital Post answered {}", reply.status));
+        }
+        let native = (!reply.body.is_empty()).then(|| NativeReceipt {
+            protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),
+            media_type: "application/xml".to_owned(),
+            body: String::from_utf8_lossy(&reply.body).into_owned(),
+        });
+        let what = if path == "print" {
+            "the print service"
+        } else {
+            "Digital Post"
+        };
+        Ok(Some(Sent::Forwarded {
+            note: Some(format!(
+                "{what} already had it (an earlier attempt's answer was lost)"
+            )),
+            receipt: native,
+        }))
+    }
+}
+
 enum Answer {
     Sent(Sent),
     NotRegistered(Option<NativeReceipt>),
@@ -195,6 +234,23 @@ impl Transport for DkTransport {
                     }
                 }
             }
+        }
+        .boxed()
+    }
+
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>> {
+        async move {
+            let id = job.copy.upstream_id;
+            let channel = job.message.channel;
+            if channel != Channel::PrintOnly
+                && let Some(found) = self.holds("memo", id).await?
+            {
+                return Ok(Some(found));
+            }
+            if channel != Channel::DigitalOnly && self.print.is_some() {
+                return self.holds("print", id).await;
+            }
+            Ok(None)
         }
         .boxed()
     }

@@ -7,6 +7,14 @@
 //! journaled before the copy is let go: a crash mid-delivery leaves the copy
 //! due, and it is sent again (with the same id) after restart.
 //!
+//! Before sending a copy whose earlier attempt may have reached the
+//! upstream without its answer being journaled — one accepted before this
+//! process started (it may have been in flight at a crash), or one whose
+//! last attempt failed (a timeout may hide a success) — the engine asks the
+//! upstream whether it already holds that id ([`Transport::lookup`]). If it
+//! does, the copy is recorded as forwarded and not sent again, so the
+//! national system sees it once.
+//!
 //! - Retries back off exponentially with jitter, up to `retry_max`.
 //! - Each upstream has a circuit breaker: while open, its copies wait.
 //! - A copy still undelivered at `max_age` is `expired`.
@@ -89,6 +97,11 @@ pub trait Transport: Send + Sync {
     /// Delivers one copy.
     fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent>;
 
+    /// Whether the upstream already holds this copy (by its upstream id):
+    /// `Ok(Some(outcome))` if it does, `Ok(None)` if it does not (or cannot
+    /// say), `Err` when asking failed.
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>>;
+
     /// Receipts waiting at the upstream.
     fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>>;
 
@@ -115,6 +128,9 @@ pub struct Delivery {
     in_flight: Mutex<HashSet<CopyId>>,
     permits: Arc<Semaphore>,
     pacing: Pacing,
+    /// When this engine started: a copy accepted before it may have been
+    /// in flight when the previous process stopped.
+    started_at: OffsetDateTime,
 }
 
 impl Delivery {
@@ -129,6 +145,7 @@ impl Delivery {
                 .collect(),
             in_flight: Mutex::new(HashSet::new()),
             pacing,
+            started_at: OffsetDateTime::now_utc(),
             app,
         })
     }
@@ -361,8 +378,28 @@ impl Delivery {
             now,
             policy: self.app.config.policy,
         };
-        let sent = upstream.transport.send(&job).await;
+        let uncertain = job.copy.attempts > 0 || job.copy.accepted_at < self.started_at;
+        let found = if uncertain {
+            match upstream.transport.lookup(&job).await {
+                Ok(found) => found,
+                Err(why) => Some(Sent::Retry(format!(
+                    "asking whether {} already has it: {why}",
+                    upstream.name
+                ))),
+            }
+        } else {
+            None
+        };
+        let already_there = found.as_ref().is_some_and(|s| !matches!(s, Sent::Retry(_)));
+        if already_there {
+            tracing::info!(copy = %id, upstream = %upstream.name, "the upstream already has this copy; not sent again");
+        }
+        let sent = match found {
+            Some(sent) => sent,
+            None => upstream.transport.send(&job).await,
+        };
         let outcome = match &sent {
+            _ if already_there => "already-there",
             Sent::Forwarded { .. } => "forwarded",
             Sent::Delivered { .. } => "delivered",
             Sent::Retry(_) => "retry",

@@ -294,6 +294,38 @@ impl Transport for NoTransport {
         .boxed()
     }
 
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>> {
+        async move {
+            // The access point's status list for the message id: `404` (or
+            // no status) when it never took the message.
+            let path = transport::statuses_path(job.copy.upstream_id);
+            let request = self
+                .request(&self.client, Method::GET, &path, None, Vec::new())
+                .ok_or("could not build the request")?;
+            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            if reply.status == StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            if !reply.status.is_success() {
+                return Err(format!("status list answered {}", reply.status));
+            }
+            let statuses =
+                transport::parse_statuses(&reply.body, &borderpost_core::Limits::default())
+                    .map_err(|e| format!("status list: {e}"))?;
+            if statuses.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Sent::Forwarded {
+                note: Some(
+                    "the DPI access point already had it (an earlier attempt's answer was lost)"
+                        .to_owned(),
+                ),
+                receipt: None,
+            }))
+        }
+        .boxed()
+    }
+
     fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>> {
         async move {
             let path = format!("{}{}", transport::PATH_MESSAGES_IN, self.kanal_query());
