@@ -112,16 +112,6 @@ pub fn organisation(cert: &CertificateDer<'_>, country: Option<Country>) -> Opti
     borderpost_core::id::parse_certificate_serial_number(country?, &serial).ok()
 }
 
-/// The DER of a certificate's subject name.
-pub fn subject_der(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
-    X509::from_der(cert).ok()?.subject_name().to_der().ok()
-}
-
-/// The DER of a certificate's issuer name.
-pub fn issuer_der(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
-    X509::from_der(cert).ok()?.issuer_name().to_der().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

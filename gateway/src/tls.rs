@@ -8,13 +8,14 @@
 //! `serialNumber`, the way that country's CAs use it) tells its
 //! organisation. Nothing the client sends in headers can change either.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use borderpost_core::PartyId;
 use rustls::RootCertStore;
 use rustls::server::{ServerConfig, WebPkiClientVerifier};
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 
 use crate::config::{Config, Role, Upstream};
 use crate::pki::{self, PkiError};
@@ -40,11 +41,25 @@ pub struct PeerIdentity {
     pub organisation: Option<PartyId>,
 }
 
-/// Maps an issuing CA's subject to the role of the clients it vouches for.
+/// The configured trust anchors with the role of the clients each vouches
+/// for.
 #[derive(Debug, Default)]
 struct Anchors {
-    by_subject: Vec<(Vec<u8>, Role)>,
+    /// The anchors, as webpki builds paths to them.
+    trusted: Vec<TrustAnchor<'static>>,
+    /// `roles[i]` is the role `trusted[i]` gives.
+    roles: Vec<Role>,
+    /// Identities already read, by the chain's DER. What a chain proves
+    /// depends only on its bytes and on the anchors, so the cache lives and
+    /// is replaced with them; it spares building the path again and parsing
+    /// the leaf with OpenSSL on every connection of a returning client.
+    /// Verification itself (signatures, validity, CRLs) is rustls's, on
+    /// every handshake.
+    known: Mutex<HashMap<Vec<Vec<u8>>, Option<PeerIdentity>>>,
 }
+
+/// The most identities [`Anchors::known`] holds before it starts afresh.
+const KNOWN_IDENTITIES: usize = 4096;
 
 /// The server side: the current `ServerConfig` and how to read identities,
 /// both swapped whole on reload so new handshakes see new certificates,
@@ -84,24 +99,65 @@ impl ServerTls {
     /// anchor is not one of ours (cannot happen after verification, but the
     /// answer is then "nobody").
     pub fn identify(&self, chain: &[CertificateDer<'_>]) -> Option<PeerIdentity> {
-        let leaf = chain.first()?;
-        let top = chain.last()?;
-        let issuer = pki::issuer_der(top)?;
         let anchors = self.anchors.load();
-        let role = anchors
-            .by_subject
-            .iter()
-            .find(|(subject, _)| *subject == issuer)
-            .map(|(_, role)| *role)?;
-        let country = match role {
-            Role::Sender(country) => Some(country),
-            Role::Peer => None,
-        };
-        Some(PeerIdentity {
-            role,
-            organisation: pki::organisation(leaf, country),
-        })
+        let key: Vec<Vec<u8>> = chain.iter().map(|c| c.as_ref().to_vec()).collect();
+        if let Some(known) = lock(&anchors.known).get(&key) {
+            return known.clone();
+        }
+        let identity = read_identity(&anchors, chain);
+        let mut known = lock(&anchors.known);
+        if known.len() >= KNOWN_IDENTITIES {
+            known.clear();
+        }
+        known.insert(key, identity.clone());
+        identity
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What `chain` (leaf first, as the client sent it) proves with these
+/// anchors. The role comes from the anchor the leaf's path actually ends
+/// at, built again here the way rustls verified it: the certificates a
+/// client sends after its leaf are only candidates, and one naming another
+/// CA as its issuer must not change whose client it is.
+fn read_identity(anchors: &Anchors, chain: &[CertificateDer<'_>]) -> Option<PeerIdentity> {
+    let (leaf, intermediates) = chain.split_first()?;
+    let end_entity = webpki::EndEntityCert::try_from(leaf).ok()?;
+    let path = end_entity
+        .verify_for_usage(
+            rustls::crypto::ring::default_provider()
+                .signature_verification_algorithms
+                .all,
+            &anchors.trusted,
+            intermediates,
+            UnixTime::now(),
+            webpki::KeyUsage::client_auth(),
+            None,
+            None,
+        )
+        .ok()?;
+    let reached = path.anchor();
+    let role = anchors
+        .trusted
+        .iter()
+        .position(|a| {
+            a.subject == reached.subject
+                && a.subject_public_key_info == reached.subject_public_key_info
+        })
+        .and_then(|i| anchors.roles.get(i).copied())?;
+    let country = match role {
+        Role::Sender(country) => Some(country),
+        Role::Peer => None,
+    };
+    Some(PeerIdentity {
+        role,
+        organisation: pki::organisation(leaf, country),
+    })
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -113,9 +169,11 @@ fn build(config: &Config) -> Result<(ServerConfig, Anchors), TlsError> {
     let mut anchors = Anchors::default();
     for anchor in &config.trust.anchors {
         for cert in pki::load_certificates(&anchor.path)? {
-            if let Some(subject) = pki::subject_der(&cert) {
-                anchors.by_subject.push((subject, anchor.role));
-            }
+            let trusted = webpki::anchor_from_trusted_cert(&cert)
+                .map_err(|e| TlsError::Rustls(format!("{}: {e}", anchor.path.display())))?
+                .to_owned();
+            anchors.trusted.push(trusted);
+            anchors.roles.push(anchor.role);
             roots
                 .add(cert)
                 .map_err(|e| TlsError::Rustls(format!("{}: {e}", anchor.path.display())))?;
@@ -171,4 +229,70 @@ pub fn client_config(upstream: &Upstream) -> Result<rustls::ClientConfig, TlsErr
     // No ALPN here: the HTTPS connector offers h2 and http/1.1 itself (and
     // refuses a configuration that already names protocols).
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::demo;
+
+    fn certs() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
+    }
+
+    fn chain(leaf: &str, ca: &str) -> Vec<CertificateDer<'static>> {
+        let mut chain = pki::load_certificates(&certs().join(leaf)).unwrap();
+        chain.extend(pki::load_certificates(&certs().join(ca)).unwrap());
+        chain
+    }
+
+    fn tls(text: &str) -> (ServerTls, Config) {
+        let config = Config::parse(text, Path::new("/")).unwrap();
+        (ServerTls::new(&config).unwrap(), config)
+    }
+
+    #[test]
+    fn a_chain_proves_its_role_and_organisation_the_same_way_every_time() {
+        let text = demo::config_toml(
+            &certs(),
+            Path::new("/tmp/borderpost-tls-test"),
+            &demo::Ports::default(),
+        );
+        let (tls, _) = tls(&text);
+        let dk = chain("sender-dk.crt", "ca-dk.crt");
+        let no = chain("sender-no.crt", "ca-no.crt");
+        for _ in 0..2 {
+            let id = tls.identify(&dk).unwrap();
+            assert_eq!(id.role, Role::Sender(borderpost_core::Country::Dk));
+            assert_eq!(id.organisation.unwrap().to_string(), "dk-cvr:55133018");
+            let id = tls.identify(&no).unwrap();
+            assert_eq!(id.organisation.unwrap().to_string(), "no-orgnr:991825827");
+        }
+        let peer = tls
+            .identify(&chain("peer-gateway.crt", "ca-federation.crt"))
+            .unwrap();
+        assert_eq!(peer.role, Role::Peer);
+        // A chain under no configured anchor proves nothing.
+        assert_eq!(
+            tls.identify(&chain("sender-dk-unknown-ca.crt", "ca-unknown.crt")),
+            None
+        );
+        // What a client sends after its leaf cannot change whose client it
+        // is: a Norwegian sender appending a certificate issued by the
+        // Danish CA (or by the federation CA) stays a Norwegian sender.
+        for extra in ["sender-dk.crt", "peer-gateway.crt", "ca-dk.crt"] {
+            let id = tls.identify(&chain("sender-no.crt", extra)).unwrap();
+            assert_eq!(
+                id.role,
+                Role::Sender(borderpost_core::Country::No),
+                "{extra}"
+            );
+        }
+        let id = tls
+            .identify(&chain("sender-dk.crt", "ca-unknown.crt"))
+            .unwrap();
+        assert_eq!(id.role, Role::Sender(borderpost_core::Country::Dk));
+    }
 }
