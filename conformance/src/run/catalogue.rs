@@ -173,6 +173,9 @@ pub fn catalogue() -> Vec<Case> {
         "TLS-022", Transport, transport::unconfigured_sender,
             "A valid certificate of an organisation not configured to send (sender-dk-other) is refused with 403",
             "DESIGN §7; DESIGN §10 (no route is open to a caller that is not configured for it)";
+        "TLS-023", Transport, transport::appended_certificates,
+            "Certificates a client sends after its own chain do not change who it is: a sender with a peer gateway's certificate appended is still served as that sender",
+            "DESIGN §7 (role from the trust anchor); RFC 8446 §4.4.2 (the chain may carry certificates not needed for the path); RFC 5280 §6.1";
         // --- identifiers ---
         "ID-001", Identifiers, identifiers::cpr_valid,
             "Valid CPR numbers are accepted, including numbers without the modulus-11 check",

@@ -331,6 +331,29 @@ impl Ctx {
         Party::load(name, &cert, &key, &self.roots).map_err(|e| e.to_string())
     }
 
+    /// The main sender presenting its chain with the example PKI's
+    /// certificate `extra` appended after it (same key), or why not.
+    pub fn primary_with_extra(&self, extra: &str) -> Result<Party, String> {
+        let file = self
+            .pki_file(extra)
+            .ok_or_else(|| format!("needs {extra} from the example PKI (--certs DIR)"))?;
+        let mut cert_pem = self.primary.cert_pem.clone();
+        if !cert_pem.ends_with(b"\n") {
+            cert_pem.push(b'\n');
+        }
+        cert_pem.extend(std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?);
+        let name = format!("{} + {extra}", self.primary.name);
+        Party::from_pem(
+            &name,
+            cert_pem,
+            self.primary.key_pem.clone(),
+            &file,
+            Path::new("(the sender's key)"),
+            &self.roots,
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// A sender whose organisation is Danish (a CVR): the main sender if it
     /// is one, else the example PKI's `sender-dk`.
     pub fn dk_sender(&self) -> Result<Party, String> {

@@ -53,8 +53,20 @@ impl Party {
                 source,
             })
         };
-        let cert_pem = read(cert)?;
-        let key_pem = read(key)?;
+        Party::from_pem(name, read(cert)?, read(key)?, cert, key, roots)
+    }
+
+    /// A party from PEM bytes: `cert_pem` holds the chain the client sends
+    /// (leaf first), `key_pem` the leaf's key; `cert` and `key` name where
+    /// they came from, for errors.
+    pub fn from_pem(
+        name: &str,
+        cert_pem: Vec<u8>,
+        key_pem: Vec<u8>,
+        cert: &Path,
+        key: &Path,
+        roots: &[CertificateDer<'static>],
+    ) -> Result<Party, Error> {
         let pem = |path: &Path, detail: String| Error::Pem {
             path: path.to_owned(),
             detail,

@@ -414,6 +414,44 @@ pub(crate) async fn sender_mismatch(ctx: &Ctx) -> Outcome {
     t.judge(result)
 }
 
+/// TLS-023.
+pub(crate) async fn appended_certificates(ctx: &Ctx) -> Outcome {
+    let mut t = Trace::default();
+    let party = match ctx.primary_with_extra("peer-gateway.crt") {
+        Ok(p) => p,
+        Err(why) => return t.skip(why),
+    };
+    t.note(format!(
+        "{}'s chain with peer-gateway.crt (issued by the federation CA) appended, same key",
+        ctx.primary.name
+    ));
+    let value = letter(
+        ctx.org(),
+        &[DK_RECIPIENT],
+        &format!("Conformance TLS-023 {}", ctx.nonce),
+    );
+    let Some(reply) = t
+        .post(
+            "a valid message from the sender, over a connection presenting the longer chain",
+            &party.client,
+            &ctx.url("/v1/messages"),
+            "application/json",
+            serde_json::to_vec(&value).unwrap_or_default(),
+        )
+        .await
+    else {
+        return t.fail("no answer: the longer chain was refused, or the connection failed");
+    };
+    if reply.status == 202 {
+        t.pass("accepted as the sender's own message")
+    } else {
+        t.fail(format!(
+            "HTTP {} instead of 202: the appended certificate changed how the client was identified",
+            reply.status
+        ))
+    }
+}
+
 /// TLS-022.
 pub(crate) async fn unconfigured_sender(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
