@@ -175,11 +175,8 @@ impl DkTransport {
             )
             .ok_or("could not build the request")?;
         let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
         if !reply.status.is_success() {
-            return Err(format!("Digital Post answered {}", reply.status));
+            return super::lookup_failed("Digital Post", reply.status);
         }
         let native = (!reply.body.is_empty()).then(|| NativeReceipt {
             protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),

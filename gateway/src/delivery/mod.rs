@@ -620,6 +620,27 @@ impl Delivery {
 /// the encoded parts and a note of what was lost, or the outcome to
 /// record instead (a refusal for a fault in the message, a retry for a
 /// fault in Borderpost's own configuration).
+/// What a failed [`Transport::lookup`] answer means. `404`: the upstream
+/// does not hold the copy. Another client error (`400`, `405`, `501`…): it
+/// cannot say — an upstream without the lookup must not hold copies back
+/// forever, so they are sent (its own duplicate check is then the only
+/// one). Anything else (`5xx`, `429`): ask again later.
+pub(crate) fn lookup_failed(
+    upstream: &str,
+    status: http::StatusCode,
+) -> Result<Option<Sent>, String> {
+    let transient = status.is_server_error() && status != http::StatusCode::NOT_IMPLEMENTED
+        || status == http::StatusCode::TOO_MANY_REQUESTS
+        || status == http::StatusCode::REQUEST_TIMEOUT;
+    if transient {
+        return Err(format!("{upstream} answered {status}"));
+    }
+    if status != http::StatusCode::NOT_FOUND {
+        tracing::debug!(%upstream, %status, "the upstream cannot say whether it holds a copy; sending it");
+    }
+    Ok(None)
+}
+
 pub(crate) fn encode_with(
     adapter: &dyn Adapter,
     message: &Message,
@@ -704,6 +725,35 @@ fn describe(kind: &ReceiptKind) -> String {
                 Some(d) => format!("{kind} by the national system: {d}"),
                 None => format!("{kind} by the national system"),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+
+    use super::lookup_failed;
+
+    #[test]
+    fn a_lookup_the_upstream_cannot_answer_does_not_hold_copies_back() {
+        // Not there, or cannot say: send.
+        for status in [
+            StatusCode::NOT_FOUND,
+            StatusCode::BAD_REQUEST,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::NOT_IMPLEMENTED,
+        ] {
+            assert!(matches!(lookup_failed("x", status), Ok(None)), "{status}");
+        }
+        // Down or busy: ask again later.
+        for status in [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::REQUEST_TIMEOUT,
+        ] {
+            assert!(lookup_failed("x", status).is_err(), "{status}");
         }
     }
 }

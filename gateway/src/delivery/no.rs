@@ -303,11 +303,8 @@ impl Transport for NoTransport {
                 .request(&self.client, Method::GET, &path, None, Vec::new())
                 .ok_or("could not build the request")?;
             let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
-            if reply.status == StatusCode::NOT_FOUND {
-                return Ok(None);
-            }
             if !reply.status.is_success() {
-                return Err(format!("status list answered {}", reply.status));
+                return super::lookup_failed("the DPI access point", reply.status);
             }
             let statuses =
                 transport::parse_statuses(&reply.body, &borderpost_core::Limits::default())
