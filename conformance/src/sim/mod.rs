@@ -589,7 +589,7 @@ pub fn server_tls(
             roots.add(der)?;
         }
     }
-    // A client certificate is required: no `allow_unauthenticated()`.
+    // A client certificate is required: the verifier never makes it optional.
     let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
         Arc::clone(&provider),

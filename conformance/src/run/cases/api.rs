@@ -10,7 +10,7 @@ use super::super::compare::Comparison;
 use super::super::ctx::{Ctx, SimEndpoint, Trace};
 use super::super::messages::{self, DK_RECIPIENT, NO_RECIPIENT};
 use super::super::report::Outcome;
-use super::{canonical, delivered};
+use super::{accepted_and_delivered, answered, canonical, delivered};
 use borderpost_core::Message;
 
 /// API-001.
@@ -427,22 +427,13 @@ pub(crate) fn finish(mut t: Trace, c: Comparison, protocol: &str) -> Outcome {
 /// API-201.
 pub(crate) async fn delivered_with_receipt(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
-    let sent = match canonical(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    if sent.first.status != 202 {
-        return t.fail(format!(
-            "the message was not accepted (HTTP {})",
-            sent.first.status
-        ));
-    }
-    let doc = match ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (_, doc) = match accepted_and_delivered(ctx, &mut t, canonical(ctx).await, |s| {
+        answered(s, 202, "the message")
+    })
+    .await
     {
-        Ok(doc) => doc,
-        Err(why) => return t.fail(why),
+        Ok(done) => done,
+        Err(outcome) => return outcome,
     };
     let mut lines = Vec::new();
     for copy in doc["recipients"].as_array().into_iter().flatten() {
@@ -567,22 +558,13 @@ pub(crate) async fn evidence_pack(ctx: &Ctx) -> Outcome {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     let mut t = Trace::default();
-    let sent = match canonical(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    if sent.first.status != 202 {
-        return t.fail(format!(
-            "the message was not accepted (HTTP {})",
-            sent.first.status
-        ));
-    }
-    let status = match ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, status) = match accepted_and_delivered(ctx, &mut t, canonical(ctx).await, |s| {
+        answered(s, 202, "the message")
+    })
+    .await
     {
-        Ok(doc) => doc,
-        Err(why) => return t.fail(why),
+        Ok(done) => done,
+        Err(outcome) => return outcome,
     };
     let url = ctx.url(&format!("/v1/messages/{}/evidence", sent.id));
     let Some(reply) = t.get("the evidence pack", &sent.party.client, &url).await else {

@@ -13,7 +13,7 @@ use super::super::messages::{self, DK_RECIPIENT, NO_RECIPIENT};
 use super::super::party::Party;
 use super::super::report::Outcome;
 use super::super::samples::{self, MEMO_SAMPLES};
-use super::{delivered, memo};
+use super::{accepted_and_delivered, memo};
 use crate::sim::Reply;
 
 async fn post(
@@ -453,20 +453,20 @@ pub(crate) async fn to_norway(ctx: &Ctx) -> Outcome {
 /// DK-201.
 pub(crate) async fn status_kvittering(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
-    let sent = match memo(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    t.extend(&sent.evidence);
-    if let Err(why) = checks::kvittering(&sent.first, 202, "ModtagetDigitalPost", None) {
-        return t.fail(format!("the MeMo was not accepted: {why}"));
+    let memo = memo(ctx).await;
+    if let Ok(sent) = memo {
+        t.extend(&sent.evidence);
     }
-    if let Err(why) = ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, _) = match accepted_and_delivered(ctx, &mut t, memo, |s| {
+        checks::kvittering(&s.first, 202, "ModtagetDigitalPost", None)
+            .map(|_| ())
+            .map_err(|why| format!("the MeMo was not accepted: {why}"))
+    })
+    .await
     {
-        return t.fail(why);
-    }
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
     let url = ctx.url(&format!("/dk/memo/{}", sent.id));
     let Some(reply) = t.get("the MeMo's status", &sent.party.client, &url).await else {
         return t.fail("no answer");

@@ -15,7 +15,7 @@ use super::super::checks::{self, short};
 use super::super::ctx::{Ctx, Sent, SimEndpoint, Trace};
 use super::super::messages::{DK_RECIPIENT, letter};
 use super::super::report::Outcome;
-use super::{arrivals, canonical, delivered, dpi, memo};
+use super::{accepted_and_delivered, answered, arrivals, canonical, delivered, dpi, memo};
 
 /// How long a repeat is given to (wrongly) cause a second delivery.
 const GRACE: Duration = Duration::from_secs(1);
@@ -98,18 +98,14 @@ pub(crate) async fn repeat_one_delivery(ctx: &Ctx) -> Outcome {
     if sims.iter().all(Result::is_err) {
         return t.skip("the simulators are needed to count arrivals");
     }
-    if sent.first.status != 202 {
-        return t.fail(format!(
-            "the first submission was not accepted (HTTP {})",
-            sent.first.status
-        ));
-    }
-    if let Err(why) = ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, _) = match accepted_and_delivered(ctx, &mut t, Ok(sent), |s| {
+        answered(s, 202, "the first submission")
+    })
+    .await
     {
-        return t.fail(why);
-    }
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
     let Some(again) = repeat(&mut t, sent, &ctx.url("/v1/messages")).await else {
         return t.fail("no answer to the repeat");
     };
@@ -215,19 +211,16 @@ pub(crate) async fn idempotency_key(ctx: &Ctx) -> Outcome {
 /// JRN-005.
 pub(crate) async fn memo_repeat(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
-    let sent = match memo(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    if let Err(why) = checks::kvittering(&sent.first, 202, "ModtagetDigitalPost", None) {
-        return t.fail(format!("the first MeMo was not accepted: {why}"));
-    }
-    if let Err(why) = ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, _) = match accepted_and_delivered(ctx, &mut t, memo(ctx).await, |s| {
+        checks::kvittering(&s.first, 202, "ModtagetDigitalPost", None)
+            .map(|_| ())
+            .map_err(|why| format!("the first MeMo was not accepted: {why}"))
+    })
+    .await
     {
-        return t.fail(why);
-    }
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
     let Some(again) = repeat(&mut t, sent, &ctx.url("/dk/memo")).await else {
         return t.fail("no answer to the repeat");
     };
@@ -251,22 +244,14 @@ pub(crate) async fn memo_repeat(ctx: &Ctx) -> Outcome {
 /// JRN-006.
 pub(crate) async fn dpi_repeat(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
-    let sent = match dpi(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    if sent.first.status != 201 {
-        return t.fail(format!(
-            "the first DPI message was not accepted (HTTP {})",
-            sent.first.status
-        ));
-    }
-    if let Err(why) = ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, _) = match accepted_and_delivered(ctx, &mut t, dpi(ctx).await, |s| {
+        answered(s, 201, "the first DPI message")
+    })
+    .await
     {
-        return t.fail(why);
-    }
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
     let Some(again) = repeat(&mut t, sent, &super::dpi_url(ctx)).await else {
         return t.fail("no answer to the repeat");
     };

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::ctx::{Ctx, Failure, Sent, Trace};
 use super::messages::{self, DK_RECIPIENT, NO_RECIPIENT, TOKEN};
 use super::party::organisation_der;
-use super::report::Verdict;
+use super::report::{Outcome, Verdict};
 
 pub(crate) mod api;
 pub(crate) mod dk;
@@ -21,6 +21,40 @@ pub(crate) mod transport;
 /// already have followed).
 pub(crate) fn delivered(status: &str) -> bool {
     matches!(status, "delivered" | "read")
+}
+
+/// A fixture message that must have been accepted (`accepted` says why
+/// not) and then delivered to every recipient: the message and its status
+/// document, or the outcome that ends the case.
+pub(crate) async fn accepted_and_delivered<'s>(
+    ctx: &Ctx,
+    t: &mut Trace,
+    sent: Result<&'s Sent, &Failure>,
+    accepted: impl FnOnce(&Sent) -> Result<(), String>,
+) -> Result<(&'s Sent, serde_json::Value), Outcome> {
+    let sent = sent.map_err(|f| f.outcome(std::mem::take(t)))?;
+    if let Err(why) = accepted(sent) {
+        return Err(std::mem::take(t).fail(why));
+    }
+    match ctx
+        .wait_status(t, &sent.party, &sent.id.to_string(), delivered)
+        .await
+    {
+        Ok(doc) => Ok((sent, doc)),
+        Err(why) => Err(std::mem::take(t).fail(why)),
+    }
+}
+
+/// Why `sent` was not answered `status`, its acceptance (`what` names it).
+pub(crate) fn answered(sent: &Sent, status: u16, what: &str) -> Result<(), String> {
+    if sent.first.status == status {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} was not accepted (HTTP {})",
+            sent.first.status
+        ))
+    }
 }
 
 /// The canonical fixture: a letter from the sender to a Danish and a

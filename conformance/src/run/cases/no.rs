@@ -27,7 +27,7 @@ use super::super::messages::{self, DK_RECIPIENT, TOKEN};
 use super::super::party::Party;
 use super::super::report::Outcome;
 use super::super::samples::{DPI_DIGITAL_CMS, DPI_DIGITAL_JSON, DPI_DIGITAL_JWT};
-use super::{delivered, dpi, dpi_url, provider};
+use super::{accepted_and_delivered, answered, dpi, dpi_url, provider};
 use crate::sim::Reply;
 
 /// Posts a DPI request as `party`.
@@ -486,22 +486,14 @@ pub(crate) async fn to_denmark(ctx: &Ctx) -> Outcome {
 /// NO-201.
 pub(crate) async fn statuses(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();
-    let sent = match dpi(ctx).await {
-        Ok(s) => s,
-        Err(f) => return f.outcome(t),
-    };
-    if sent.first.status != 201 {
-        return t.fail(format!(
-            "the DPI message was not accepted (HTTP {})",
-            sent.first.status
-        ));
-    }
-    if let Err(why) = ctx
-        .wait_status(&mut t, &sent.party, &sent.id.to_string(), delivered)
-        .await
+    let (sent, _) = match accepted_and_delivered(ctx, &mut t, dpi(ctx).await, |s| {
+        answered(s, 201, "the DPI message")
+    })
+    .await
     {
-        return t.fail(why);
-    }
+        Ok(done) => done,
+        Err(outcome) => return outcome,
+    };
     let url = ctx.url(&format!("/no/dpi/messages/out/{}/statuses", sent.id));
     let Some(reply) = t.get("its statuses", &sent.party.client, &url).await else {
         return t.fail("no answer");
