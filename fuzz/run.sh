@@ -3,8 +3,8 @@
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]     (default: 600 s, every target)
 #
-# Seeds: the official samples under $PROTOCOLS (default
-# /work/shared/protocols), copied into fuzz/corpus/<target>/ at run time,
+# Seeds: the official samples under $PROTOCOLS (default: the vendored
+# copies in conformance/protocols), copied into fuzz/corpus/<target>/ at run time,
 # plus seeds derived from them by `examples/seeds.rs`. The corpus
 # directories are git-ignored and grow across runs. Crash artifacts go to
 # fuzz/artifacts/<target>/ (ignored), logs and a summary to
@@ -25,7 +25,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 seconds="${1:-600}"
 shift || true
-protocols="${PROTOCOLS:-/work/shared/protocols}"
+protocols="${PROTOCOLS:-$repo/conformance/protocols}"
 sanitizer="${SANITIZER:-address}"
 timeout="${TIMEOUT:-30}"
 rss_limit="${RSS_LIMIT:-2048}"

@@ -24,7 +24,7 @@ fn translate(args: &[&str], input: &[u8]) -> Output {
 }
 
 fn sample(path: &str) -> Vec<u8> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/protocols/dk/");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/protocols/dk/");
     std::fs::read(format!("{dir}{path}")).unwrap()
 }
 

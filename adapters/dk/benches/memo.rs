@@ -23,7 +23,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-/// The samples measured: name, path below `shared/protocols/dk`, version.
+/// The samples measured: name, path below `conformance/protocols/dk`, version.
 const SAMPLES: [(&str, &str, MemoVersion); 4] = [
     (
         "1.1-full",

@@ -381,7 +381,7 @@ mod tests {
         // parameters Borderpost also writes.
         for name in ["digital", "utskrift", "digital-pa-vegne-av"] {
             let path = format!(
-                "{}/../../../shared/protocols/no/dpi-2022/eksempler/komplette/{name}-dokumentpakke.cms",
+                "{}/../../conformance/protocols/no/dpi-2022/eksempler/komplette/{name}-dokumentpakke.cms",
                 env!("CARGO_MANIFEST_DIR")
             );
             let bytes = std::fs::read(path).unwrap();

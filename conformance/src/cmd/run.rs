@@ -58,8 +58,9 @@ pub(crate) struct Args {
     /// Default: certs-example/ here or in a parent.
     #[arg(long, value_name = "DIR")]
     certs: Option<PathBuf>,
-    /// The official protocol samples (shared/protocols). Default: found
-    /// from the current directory upwards.
+    /// Another copy of the official protocol samples (the layout of
+    /// `conformance/protocols/`). Default: the copies embedded in this
+    /// binary.
     #[arg(long, value_name = "DIR")]
     protocols: Option<PathBuf>,
     /// The certificate (PEM) DPI senders encrypt to for the target's

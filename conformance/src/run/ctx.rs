@@ -231,15 +231,10 @@ impl Ctx {
                     .to_owned(),
             ),
         }
-        let protocols = options
-            .protocols
-            .clone()
-            .or_else(super::samples::find_protocols);
+        let protocols = options.protocols.clone();
         match &protocols {
             Some(dir) => notes.push(format!("official samples: {}", dir.display())),
-            None => notes.push(
-                "official samples: not found (give --protocols; sample cases skip)".to_owned(),
-            ),
+            None => notes.push("official samples: embedded in this binary".to_owned()),
         }
 
         let mut started = Vec::new();
@@ -399,12 +394,7 @@ impl Ctx {
 
     /// An official sample, by path below `protocols/`.
     pub fn sample(&self, path: &str) -> Result<Vec<u8>, String> {
-        let dir = self
-            .protocols
-            .as_ref()
-            .ok_or("the official samples were not found (--protocols DIR)")?;
-        let full = dir.join(path);
-        std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+        super::samples::read(self.protocols.as_deref(), path)
     }
 
     /// The Danish simulator, or why not.

@@ -41,7 +41,8 @@ pub struct Options {
     pub start_sims: bool,
     /// The example PKI (other senders, the negative certificates).
     pub certs: Option<PathBuf>,
-    /// The official protocol material (`shared/protocols`).
+    /// Another copy of the official protocol material (the layout of
+    /// `conformance/protocols/`); `None`: the embedded copies.
     pub protocols: Option<PathBuf>,
     /// The certificate a DPI sender encrypts to (default: the target's TLS
     /// server certificate).

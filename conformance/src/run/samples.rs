@@ -1,5 +1,11 @@
-//! The official protocol samples (`shared/protocols/`), as published and
-//! with the documented corrections that make them valid business content.
+//! The official protocol samples the suite sends, embedded in the binary
+//! from the vendored copies in `conformance/protocols/` (byte for byte,
+//! with their sources and checksums there), so an installed
+//! `borderpost-conformance` needs nothing beside it. `--protocols DIR`
+//! reads another copy instead (a newer sample set, say).
+//!
+//! The MeMo samples also carry the documented corrections that make them
+//! valid business content.
 //!
 //! Digst calls its MeMo examples "not correct business content": their
 //! sender CVR `12345678` fails modulus 11, the 1.0 scenario's CVRs too, two
@@ -14,7 +20,7 @@
 //! 1.1 and 1.2 examples share one id, and a repeat run must not be a
 //! replay of an earlier one).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use borderpost_core::PartyId;
 
@@ -38,23 +44,41 @@ pub const DPI_DIGITAL_JWT: &str = "no/dpi-2022/eksempler/komplette/digital-forre
 /// unpublished keystore).
 pub const DPI_DIGITAL_CMS: &str = "no/dpi-2022/eksempler/komplette/digital-dokumentpakke.cms";
 
-/// Where the official material is: `shared/protocols` in the current
-/// directory or a parent's sibling (the repository layout puts `shared/`
-/// beside the source tree), else beside the tree this binary was built
-/// from.
-pub fn find_protocols() -> Option<PathBuf> {
-    let good = |p: &Path| p.join("dk").join(MEMO_SAMPLES[0]).is_file();
-    let mut dir = std::env::current_dir().ok();
-    while let Some(d) = dir {
-        for candidate in [d.join("shared/protocols"), d.join("protocols")] {
-            if good(&candidate) {
-                return Some(candidate);
-            }
+/// Embeds `protocols/<path>` under its path.
+macro_rules! embed {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_bytes!(concat!("../../protocols/", $path)))),*]
+    };
+}
+
+/// The samples the suite uses, by path below `protocols/`.
+const EMBEDDED: &[(&str, &[u8])] = embed![
+    "dk/memo-1.1/examples/MeMo_Full_Example.xml",
+    "dk/memo-1.1/examples/MeMo_Minimum_Example.xml",
+    "dk/memo-1.2/examples/MeMo_Full_Example.xml",
+    "dk/memo-1.2/examples/MeMo_Minimum_Example.xml",
+    "dk/memo-1.2/examples/MeMo_NemSMS.xml",
+    "dk/memo-1.2/examples/MeMo_with_attachment.xml",
+    "dk/memo-1.0-scenario/testMeMoScenarie1Eksempel.xml",
+    "no/dpi-2022/eksempler/komplette/digital-forretningsmelding.json",
+    "no/dpi-2022/eksempler/komplette/digital-forretningsmelding.jwt",
+    "no/dpi-2022/eksempler/komplette/digital-dokumentpakke.cms",
+];
+
+/// An official sample by its path below `protocols/`: from `dir` when
+/// given, else the copy embedded in the binary.
+pub fn read(dir: Option<&Path>, path: &str) -> Result<Vec<u8>, String> {
+    match dir {
+        Some(dir) => {
+            let full = dir.join(path);
+            std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
         }
-        dir = d.parent().map(Path::to_owned);
+        None => EMBEDDED
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, bytes)| bytes.to_vec())
+            .ok_or_else(|| format!("{path} is not one of the embedded samples")),
     }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/protocols");
-    good(&built).then_some(built)
 }
 
 /// A MeMo sample with the documented corrections, the sender set to
@@ -146,6 +170,17 @@ pub fn replace_first_uuid(text: &str, uuid: uuid::Uuid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sample_the_cases_name_is_embedded() {
+        for path in MEMO_SAMPLES {
+            assert!(read(None, &format!("dk/{path}")).is_ok(), "{path}");
+        }
+        for path in [DPI_DIGITAL_JSON, DPI_DIGITAL_JWT, DPI_DIGITAL_CMS] {
+            assert!(read(None, path).is_ok(), "{path}");
+        }
+        assert!(read(None, "dk/nothing.xml").is_err());
+    }
 
     #[test]
     fn the_header_uuid_and_the_sender_are_replaced_once() {

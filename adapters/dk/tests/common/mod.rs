@@ -16,11 +16,11 @@ use borderpost_core::{
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
-/// `/work/shared/protocols/dk` (the repository's sibling `shared/`).
+/// The vendored official Danish material (`conformance/protocols/dk`).
 pub fn protocols() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/protocols/dk"
+        "/../../conformance/protocols/dk"
     ))
 }
 

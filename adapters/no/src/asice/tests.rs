@@ -13,7 +13,7 @@ fn certs(name: &str) -> Vec<u8> {
 
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/../../../shared/protocols/no/dpi-2022/eksempler/komplette/{name}",
+        "{}/../../conformance/protocols/no/dpi-2022/eksempler/komplette/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -19,9 +19,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// `shared/protocols/no`, beside the repository.
+/// The vendored official Norwegian material (`conformance/protocols/no`).
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/protocols/no")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/protocols/no")
 }
 
 pub fn fixture(relative: &str) -> Vec<u8> {
