@@ -145,6 +145,36 @@ pub trait Decrypter: Send + Sync {
     /// Decrypts a CMS (RFC 5652) `EnvelopedData` addressed to
     /// [`certificate`](Decrypter::certificate).
     fn decrypt_cms(&self, der: &[u8]) -> Result<Vec<u8>, AdapterError>;
+
+    /// Decrypts like [`decrypt_cms`](Decrypter::decrypt_cms) for a caller
+    /// that must not reveal which check failed: a key that cannot be
+    /// recovered or content whose padding is wrong does not stop the work —
+    /// the content comes back (decrypted with a throw-away key, or with its
+    /// padding left on) with [`Opened::intact`] false, so the caller reads
+    /// it the same way in every case and gives one answer
+    /// ([`AdapterError::Sealed`]). Errors only for an envelope whose
+    /// structure (visible to anyone holding it) is not the profile's.
+    fn open_cms(&self, der: &[u8]) -> Result<Opened, AdapterError>;
+}
+
+/// Content decrypted by [`Decrypter::open_cms`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The plaintext (meaningless when not intact).
+    pub content: Vec<u8>,
+    /// Whether the key was recovered and the padding was right. Content
+    /// that is not intact must be refused, after the same work.
+    pub intact: bool,
+}
+
+impl fmt::Debug for Opened {
+    // Never print content.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Opened")
+            .field("bytes", &self.content.len())
+            .field("intact", &self.intact)
+            .finish()
+    }
 }
 
 /// Signs on Borderpost's behalf (or the sender's, for protocols where the

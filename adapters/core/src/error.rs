@@ -144,6 +144,38 @@ pub enum AdapterError {
         /// What failed.
         detail: String,
     },
+    /// Encrypted content that does not open into a valid, signed package.
+    ///
+    /// Every failure after the ciphertext is bound to the sender's signed
+    /// message (key transport, decryption, padding, archive, manifest, the
+    /// package's own signature) is this one error with this one text, so a
+    /// sender cannot tell them apart: one who could tell bad padding from a
+    /// bad archive could decrypt a captured package block by block. The
+    /// detail is for the operator's log ([`AdapterError::log_detail`]) and
+    /// never reaches the answer.
+    #[error("the encrypted content could not be opened and verified")]
+    Sealed {
+        /// What failed, for the log.
+        detail: String,
+    },
+}
+
+/// How an [`AdapterError`] is answered, whatever the protocol: each route
+/// turns a class into its own status or fault code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Not well-formed, or its cryptographic checks fail (HTTP 400).
+    Malformed,
+    /// Over a limit; not parsed (HTTP 413).
+    TooLarge,
+    /// Well-formed but not acceptable: schema, identifier, business rule,
+    /// unsupported feature, unaddressable recipient (HTTP 422).
+    Unprocessable,
+    /// Signed by another party than the message names (HTTP 403).
+    Forbidden,
+    /// Borderpost's own fault: configuration or environment (HTTP 500).
+    /// The answer says nothing more; the detail goes to the log.
+    Internal,
 }
 
 impl AdapterError {
@@ -168,16 +200,62 @@ impl AdapterError {
             AdapterError::Package { .. } => "package-invalid",
             AdapterError::Missing { .. } => "missing-configuration",
             AdapterError::Crypto { .. } => "crypto-failure",
+            AdapterError::Sealed { .. } => "content-invalid",
+        }
+    }
+
+    /// The error with everything the operator's log should hold: the
+    /// [`Display`](std::fmt::Display) text plus what [`AdapterError::Sealed`]
+    /// keeps out of it.
+    pub fn log_detail(&self) -> String {
+        match self {
+            AdapterError::Sealed { detail } => format!("{self} ({detail})"),
+            other => other.to_string(),
+        }
+    }
+
+    /// `self` as the one answer for encrypted content that did not open
+    /// (see [`AdapterError::Sealed`]). A configuration fault stays what it
+    /// is: it is the operator's, and says nothing about the content.
+    pub fn sealed(self) -> AdapterError {
+        match self {
+            AdapterError::Missing { .. } | AdapterError::Sealed { .. } => self,
+            other => AdapterError::Sealed {
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// How a protocol should answer this error. Decided here, in one
+    /// exhaustive match, so a new variant cannot silently become a server
+    /// error in some route's wildcard arm.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            AdapterError::TooLarge { .. } => ErrorClass::TooLarge,
+            AdapterError::Malformed { .. }
+            | AdapterError::Encoding { .. }
+            | AdapterError::Forbidden { .. }
+            | AdapterError::TooDeep { .. }
+            | AdapterError::Signature { .. }
+            | AdapterError::Fingerprint { .. }
+            | AdapterError::Decryption { .. }
+            | AdapterError::Package { .. }
+            | AdapterError::Sealed { .. } => ErrorClass::Malformed,
+            AdapterError::Schema { .. }
+            | AdapterError::InvalidId { .. }
+            | AdapterError::BusinessRule { .. }
+            | AdapterError::UnsupportedVersion { .. }
+            | AdapterError::Unsupported { .. }
+            | AdapterError::Recipient { .. } => ErrorClass::Unprocessable,
+            AdapterError::SignerMismatch { .. } => ErrorClass::Forbidden,
+            AdapterError::Missing { .. } | AdapterError::Crypto { .. } => ErrorClass::Internal,
         }
     }
 
     /// Whether the fault is in the input (the sender's to fix) rather than
     /// in Borderpost's configuration or environment.
     pub fn is_input_fault(&self) -> bool {
-        !matches!(
-            self,
-            AdapterError::Missing { .. } | AdapterError::Crypto { .. }
-        )
+        self.class() != ErrorClass::Internal
     }
 
     /// Shorthand for a [`AdapterError::Schema`] error.
@@ -254,10 +332,31 @@ mod tests {
             AdapterError::Crypto {
                 detail: String::new(),
             },
+            AdapterError::Sealed {
+                detail: String::new(),
+            },
         ];
         let mut codes: Vec<_> = all.iter().map(AdapterError::code).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn sealed_content_says_nothing_of_why() {
+        let padding = AdapterError::Decryption {
+            detail: "bad padding".to_owned(),
+        }
+        .sealed();
+        let archive = AdapterError::Package {
+            detail: "not a ZIP archive".to_owned(),
+        }
+        .sealed();
+        assert_eq!(padding.code(), archive.code());
+        assert_eq!(padding.to_string(), archive.to_string());
+        assert!(!padding.to_string().contains("padding"));
+        assert!(padding.log_detail().contains("bad padding"));
+        let missing = AdapterError::Missing { what: "key" }.sealed();
+        assert_eq!(missing.code(), "missing-configuration");
     }
 }

@@ -27,10 +27,10 @@ pub mod model;
 pub mod xml;
 
 pub use adapter::{
-    Adapter, DecodeContext, Decrypter, EncodeContext, Encoded, Limits, Part, Protocol, Receipt,
-    ReceiptKind, Signer, Wire,
+    Adapter, DecodeContext, Decrypter, EncodeContext, Encoded, Limits, Opened, Part, Protocol,
+    Receipt, ReceiptKind, Signer, Wire,
 };
-pub use error::AdapterError;
+pub use error::{AdapterError, ErrorClass};
 pub use id::{Country, IdError, PartyId, Scheme};
 pub use lifecycle::{Event, NativeReceipt, Status};
 pub use model::{

@@ -27,6 +27,8 @@ use std::io::{Cursor, Read, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use borderpost_core::xml::c14n::{C14N_10, C14N_11};
+use borderpost_core::xml::dsig::{self, DS_NS, RSA_SHA256, SHA1, SHA256};
 use borderpost_core::xml::{self, Element, XmlWriter};
 use borderpost_core::{AdapterError, Limits, Signer};
 use openssl::hash::{MessageDigest, hash};
@@ -35,16 +37,12 @@ use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::c14n::{self, Target};
 use crate::cert::{self, crypto};
-use crate::keys::verify_rs256;
 
 /// The SDP namespace (manifest, legacy messages).
 pub const SDP_NS: &str = "http://begrep.difi.no/sdp/schema_v10";
 /// The ASiC namespace of `XAdESSignatures`.
 pub const ASIC_NS: &str = "http://uri.etsi.org/02918/v1.2.1#";
-/// XML-DSig.
-pub const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// XAdES 1.3.2.
 pub const XADES_NS: &str = "http://uri.etsi.org/01903/v1.3.2#";
 /// The container's media type.
@@ -58,11 +56,6 @@ pub const MAX_ATTACHMENTS: usize = 200;
 /// `META-INF/manifest.xml`).
 const MAX_ENTRIES: usize = 2 * (MAX_ATTACHMENTS + 1) + 8;
 
-const C14N_10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
-const C14N_11: &str = "http://www.w3.org/2006/12/xml-c14n11";
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
-const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 const SIGNED_PROPERTIES_TYPE: &str = "http://uri.etsi.org/01903#SignedProperties";
 const MANIFEST: &str = "manifest.xml";
 const SIGNATURES: &str = "META-INF/signatures.xml";
@@ -722,127 +715,45 @@ fn parse_document(e: &Element) -> Result<ManifestDocument, AdapterError> {
     })
 }
 
+/// What the DPI profile lets a package signature use.
+const PROFILE: dsig::Profile<'static> = dsig::Profile {
+    canonicalization: &[C14N_10, C14N_11],
+    signature_methods: &[RSA_SHA256],
+    digest_methods: &[SHA256],
+    // Only the SignedProperties reference has one (its C14N); file
+    // references have none.
+    transforms: &[C14N_10, C14N_11],
+    whole_document: dsig::WholeDocument::DocumentElement,
+};
+
 /// Checks `signatures.xml`; returns the signing certificate (DER).
+///
+/// The one `ds:Signature` the container holds is verified by the core's
+/// [`dsig`] rule: its own `SignedInfo`, canonicalised where it stands; its
+/// references resolved to exactly the files and the one `SignedProperties`
+/// of this signature's `QualifyingProperties` — the same node whose
+/// `SigningCertificate` names the key — and nothing else.
 fn check_signature(
     bytes: &[u8],
     manifest: &[u8],
     files: &BTreeMap<String, Vec<u8>>,
     limits: &Limits,
 ) -> Result<Vec<u8>, AdapterError> {
-    // The core parser screens the document (DOCTYPE, entities, sizes,
-    // depth) and gives the structure; the canonicaliser then runs over the
-    // same, already-accepted text.
-    let root = xml::parse(bytes, &limits.xml())?;
-    let text = xml::prescreen(bytes, &limits.xml())?;
+    let (text, root) = xml::parse_document(bytes, &limits.xml())?;
     if !root.is(ASIC_NS, "XAdESSignatures") {
         return Err(package(
             "signatures.xml is not an ASiC XAdESSignatures document",
         ));
     }
-    let signatures: Vec<&Element> = root.children_named(DS_NS, "Signature").collect();
-    let [signature] = signatures.as_slice() else {
+    let children: Vec<&Element> = root.elements().collect();
+    let [signature] = children.as_slice() else {
         return Err(package("signatures.xml must hold exactly one signature"));
     };
-    let signed_info = signature
-        .child(DS_NS, "SignedInfo")
-        .ok_or_else(|| package("the signature has no SignedInfo"))?;
-    let c14n_method = signed_info
-        .child(DS_NS, "CanonicalizationMethod")
-        .and_then(|m| m.attr("Algorithm"))
-        .unwrap_or("");
-    if !matches!(c14n_method, C14N_10 | C14N_11) {
-        return Err(package(&format!(
-            "canonicalization {:?} is not the profile's (C14N 1.0 or 1.1)",
-            crate::sbd::truncate(c14n_method, 100)
-        )));
+    if !signature.is(DS_NS, "Signature") || root.has_text() {
+        return Err(package("XAdESSignatures may hold only its ds:Signature"));
     }
-    let method = signed_info
-        .child(DS_NS, "SignatureMethod")
-        .and_then(|m| m.attr("Algorithm"))
-        .unwrap_or("");
-    if method != RSA_SHA256 {
-        return Err(package("the signature method must be rsa-sha256"));
-    }
-
-    let mut signed: BTreeSet<String> = BTreeSet::new();
-    let mut saw_properties = false;
-    for reference in signed_info.children_named(DS_NS, "Reference") {
-        let uri = reference.attr("URI").unwrap_or("");
-        let digest_method = reference
-            .child(DS_NS, "DigestMethod")
-            .and_then(|m| m.attr("Algorithm"))
-            .unwrap_or("");
-        if digest_method != SHA256 {
-            return Err(package("every reference must be digested with SHA-256"));
-        }
-        let declared = reference
-            .child(DS_NS, "DigestValue")
-            .map(|v| v.text())
-            .unwrap_or_default();
-        let declared = STANDARD
-            .decode(declared.trim())
-            .map_err(|_| package("a DigestValue is not base64"))?;
-        let transforms: Vec<&str> = reference
-            .child(DS_NS, "Transforms")
-            .map(|t| {
-                t.children_named(DS_NS, "Transform")
-                    .map(|t| t.attr("Algorithm").unwrap_or(""))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(id) = uri.strip_prefix('#') {
-            if !matches!(transforms.as_slice(), [C14N_10 | C14N_11]) {
-                return Err(package(
-                    "the SignedProperties reference must have exactly one C14N transform",
-                ));
-            }
-            let canonical = c14n::canonicalize(
-                text,
-                Target {
-                    ns: XADES_NS,
-                    name: "SignedProperties",
-                    id: Some(id),
-                },
-            )?;
-            if digest(canonical.as_bytes())? != declared {
-                return Err(package(
-                    "the SignedProperties do not match their signed digest",
-                ));
-            }
-            saw_properties = true;
-            continue;
-        }
-        if !transforms.is_empty() {
-            return Err(package("file references must have no transforms"));
-        }
-        let name = uri_decode(uri).ok_or_else(|| package("a reference URI is not a file name"))?;
-        let content = if name == MANIFEST {
-            manifest
-        } else {
-            files.get(&name).map(Vec::as_slice).ok_or_else(|| {
-                package(&format!(
-                    "the signature refers to {name:?}, which is not in the package"
-                ))
-            })?
-        };
-        if digest(content)? != declared {
-            return Err(package(&format!(
-                "{:?} does not match its signed digest",
-                crate::sbd::truncate(&name, 100)
-            )));
-        }
-        signed.insert(name);
-    }
-    if !saw_properties {
-        return Err(package("the signature has no SignedProperties reference"));
-    }
-    for name in std::iter::once(MANIFEST).chain(files.keys().map(String::as_str)) {
-        if !signed.contains(name) {
-            return Err(package(&format!(
-                "{name:?} is not covered by the signature"
-            )));
-        }
-    }
+    let doc = dsig::Document::new(text, &root)?;
+    let signed_properties = signed_properties(signature)?;
 
     let certs: Vec<Vec<u8>> = signature
         .child(DS_NS, "KeyInfo")
@@ -856,40 +767,112 @@ fn check_signature(
                 .collect()
         })
         .unwrap_or_default();
-    let signer_der = signing_certificate(signature, &certs)?;
-    let signer = cert::parse_der(&signer_der, "the package's signing certificate")?;
-    let value: String = signature
-        .child(DS_NS, "SignatureValue")
-        .map(|v| v.text())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let value = STANDARD
-        .decode(value)
-        .map_err(|_| AdapterError::Signature {
-            detail: "the package's SignatureValue is not base64".to_owned(),
-        })?;
-    let canonical = c14n::canonicalize(
-        text,
-        Target {
-            ns: DS_NS,
-            name: "SignedInfo",
-            id: None,
-        },
+    let signer_der = signing_certificate(signed_properties, &certs)?;
+
+    let external = |uri: &str| -> Option<&[u8]> {
+        let name = uri_decode(uri)?;
+        if name == MANIFEST {
+            Some(manifest)
+        } else {
+            files.get(&name).map(Vec::as_slice)
+        }
+    };
+    let verified = dsig::verify(
+        &doc,
+        signature,
+        &PROFILE,
+        &signer_der,
+        &external,
+        &crate::keys::XmlCrypto,
     )?;
-    verify_rs256(&signer, canonical.as_bytes(), &value, "package signature")?;
+
+    let mut signed: BTreeSet<String> = BTreeSet::new();
+    let mut saw_properties = false;
+    for reference in verified.references() {
+        match reference.target {
+            dsig::Target::Element(e) if std::ptr::eq(e, signed_properties) => {
+                if saw_properties || reference.kind != Some(SIGNED_PROPERTIES_TYPE) {
+                    return Err(package(
+                        "the SignedProperties must be referenced once, with its Type",
+                    ));
+                }
+                saw_properties = true;
+            }
+            dsig::Target::Element(_) => {
+                return Err(package(
+                    "the signature refers to an element other than its SignedProperties",
+                ));
+            }
+            dsig::Target::External(_) => {
+                let name = uri_decode(reference.uri).unwrap_or_default();
+                if !signed.insert(name) {
+                    return Err(package("a file is referenced twice"));
+                }
+            }
+        }
+    }
+    if !saw_properties {
+        return Err(package("the signature has no SignedProperties reference"));
+    }
+    for name in std::iter::once(MANIFEST).chain(files.keys().map(String::as_str)) {
+        if !signed.contains(name) {
+            return Err(package(&format!(
+                "{name:?} is not covered by the signature"
+            )));
+        }
+    }
     Ok(signer_der)
 }
 
-/// The certificate `SigningCertificate` names (by its `CertDigest`), or the
-/// first one when the signature names none.
-fn signing_certificate(signature: &Element, certs: &[Vec<u8>]) -> Result<Vec<u8>, AdapterError> {
-    let cert_digest = signature
-        .child(DS_NS, "Object")
-        .and_then(|o| o.child(XADES_NS, "QualifyingProperties"))
-        .and_then(|q| q.child(XADES_NS, "SignedProperties"))
-        .and_then(|p| p.child(XADES_NS, "SignedSignatureProperties"))
+/// The signature's one `Object/QualifyingProperties/SignedProperties`,
+/// with nothing beside them that the XAdES schema does not allow, and the
+/// `QualifyingProperties` naming this signature as its target.
+fn signed_properties(signature: &Element) -> Result<&Element, AdapterError> {
+    let objects: Vec<&Element> = signature.children_named(DS_NS, "Object").collect();
+    let [object] = objects.as_slice() else {
+        return Err(package(
+            "the signature must hold exactly one Object (its QualifyingProperties)",
+        ));
+    };
+    let inside: Vec<&Element> = object.elements().collect();
+    let [qualifying] = inside.as_slice() else {
+        return Err(package("the Object must hold only QualifyingProperties"));
+    };
+    if !qualifying.is(XADES_NS, "QualifyingProperties") || object.has_text() {
+        return Err(package("the Object must hold only QualifyingProperties"));
+    }
+    let target = qualifying.attr("Target").unwrap_or("");
+    let id = signature.attr("Id");
+    if id.is_none_or(|id| target.strip_prefix('#') != Some(id)) {
+        return Err(package(
+            "QualifyingProperties must target this signature by its Id",
+        ));
+    }
+    let mut properties = qualifying.elements();
+    let signed = properties
+        .next()
+        .filter(|p| p.is(XADES_NS, "SignedProperties"))
+        .ok_or_else(|| package("QualifyingProperties must begin with SignedProperties"))?;
+    match properties.next() {
+        None => {}
+        Some(p) if p.is(XADES_NS, "UnsignedProperties") && properties.next().is_none() => {}
+        Some(_) => {
+            return Err(package(
+                "QualifyingProperties may hold only SignedProperties and UnsignedProperties",
+            ));
+        }
+    }
+    Ok(signed)
+}
+
+/// The certificate the (verified) `SigningCertificate` names by its
+/// `CertDigest`, or the first one when the signature names none.
+fn signing_certificate(
+    signed_properties: &Element,
+    certs: &[Vec<u8>],
+) -> Result<Vec<u8>, AdapterError> {
+    let cert_digest = signed_properties
+        .child(XADES_NS, "SignedSignatureProperties")
         .and_then(|p| p.child(XADES_NS, "SigningCertificate"))
         .and_then(|p| p.child(XADES_NS, "Cert"))
         .and_then(|p| p.child(XADES_NS, "CertDigest"));
@@ -924,12 +907,6 @@ fn signing_certificate(signature: &Element, certs: &[Vec<u8>]) -> Result<Vec<u8>
     Err(AdapterError::Signature {
         detail: "no certificate in KeyInfo matches the signed SigningCertificate".to_owned(),
     })
-}
-
-fn digest(bytes: &[u8]) -> Result<Vec<u8>, AdapterError> {
-    Ok(hash(MessageDigest::sha256(), bytes)
-        .map_err(crypto)?
-        .to_vec())
 }
 
 fn package(detail: &str) -> AdapterError {

@@ -26,12 +26,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use borderpost_core::AdapterError;
+use borderpost_core::{AdapterError, Opened};
 use openssl::encrypt::{Decrypter, Encrypter};
 use openssl::hash::{MessageDigest, hash};
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Padding;
-use openssl::symm::{Cipher, decrypt as aes_decrypt, encrypt as aes_encrypt};
+use openssl::symm::{Cipher, Crypter, Mode, encrypt as aes_encrypt};
 
 use crate::asn1::{self, oid, tag};
 use crate::cert::{self, crypto};
@@ -133,6 +133,24 @@ pub(crate) fn decrypt(
     own_cert_der: &[u8],
     key: &PKey<Private>,
 ) -> Result<Vec<u8>, AdapterError> {
+    let opened = open(input, own_cert_der, key)?;
+    if opened.intact {
+        Ok(opened.content)
+    } else {
+        Err(decryption(
+            "the content-encryption key cannot be recovered, or the content does not decrypt",
+        ))
+    }
+}
+
+/// Decrypts the way [`borderpost_core::Decrypter::open_cms`] describes: the
+/// same work whether the key transport, the padding or neither fails, and
+/// the verdict beside the content rather than an early return.
+pub(crate) fn open(
+    input: &[u8],
+    own_cert_der: &[u8],
+    key: &PKey<Private>,
+) -> Result<Opened, AdapterError> {
     let envelope = Envelope::parse(input)?;
     let (issuer, serial) = cert::issuer_and_serial(own_cert_der)?;
     if !same_name(&envelope.issuer, &issuer) || envelope.serial != serial {
@@ -157,22 +175,62 @@ pub(crate) fn decrypt(
             .decrypt_len(&envelope.encrypted_key)
             .map_err(crypto)?
     ];
-    // One message for every failure of the key transport, so the answer
-    // does not help an oracle attack on OAEP.
-    let n = decrypter
-        .decrypt(&envelope.encrypted_key, &mut cek)
-        .map_err(|_| decryption("the content-encryption key cannot be recovered"))?;
-    cek.truncate(n);
-    if cek.len() != 32 {
-        return Err(decryption("the content-encryption key cannot be recovered"));
+    // A key that cannot be recovered does not end the work early (that
+    // would tell an OAEP failure from a later one): the content is
+    // decrypted with a throw-away key and reported as not intact.
+    let recovered = match decrypter.decrypt(&envelope.encrypted_key, &mut cek) {
+        Ok(n) => {
+            cek.truncate(n);
+            cek.len() == 32
+        }
+        Err(_) => false,
+    };
+    if !recovered {
+        cek = vec![0; 32];
+        openssl::rand::rand_bytes(&mut cek).map_err(crypto)?;
     }
-    aes_decrypt(
-        Cipher::aes_256_cbc(),
-        &cek,
-        Some(&envelope.iv),
-        &envelope.ciphertext,
-    )
-    .map_err(|_| decryption("the content does not decrypt (bad padding)"))
+    let mut content = aes_cbc_unpadded(&cek, &envelope.iv, &envelope.ciphertext)?;
+    let padding = pkcs7_padding(&content);
+    // Strip the padding when it is right; when it is not, strip nothing:
+    // the caller reads the content either way and refuses it afterwards.
+    content.truncate(content.len() - padding.unwrap_or(0));
+    Ok(Opened {
+        content,
+        intact: recovered && padding.is_some(),
+    })
+}
+
+/// AES-256-CBC decryption without the padding check (done separately, in
+/// constant time, by [`pkcs7_padding`]).
+fn aes_cbc_unpadded(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, AdapterError> {
+    let cipher = Cipher::aes_256_cbc();
+    let mut crypter = Crypter::new(cipher, Mode::Decrypt, key, Some(iv)).map_err(crypto)?;
+    crypter.pad(false);
+    let mut out = vec![0; ciphertext.len() + cipher.block_size()];
+    let mut n = crypter.update(ciphertext, &mut out).map_err(crypto)?;
+    n += crypter.finalize(&mut out[n..]).map_err(crypto)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// The length of the PKCS#7 padding at the end of `content`, if it is
+/// well formed. Every byte of the last block is looked at whatever the
+/// result, so the time taken does not depend on where the padding breaks.
+fn pkcs7_padding(content: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 16;
+    if content.len() < BLOCK || !content.len().is_multiple_of(BLOCK) {
+        return None;
+    }
+    let last = &content[content.len() - BLOCK..];
+    let n = last[BLOCK - 1];
+    // 1 ≤ n ≤ 16, without a data-dependent branch.
+    let mut bad = u8::from(n == 0) | u8::from(usize::from(n) > BLOCK);
+    for (i, &byte) in last.iter().enumerate() {
+        // Position i is padding when i ≥ 16 − n; there it must equal n.
+        let in_padding = u8::from(i + usize::from(n) >= BLOCK);
+        bad |= in_padding & u8::from(byte != n);
+    }
+    (bad == 0).then_some(usize::from(n))
 }
 
 /// The fields of an EnvelopedData this crate needs.
@@ -390,5 +448,63 @@ mod tests {
             assert_eq!(envelope.iv.len(), 16);
             assert_eq!(envelope.ciphertext.len() % 16, 0);
         }
+    }
+
+    #[test]
+    fn padding_is_checked_whole() {
+        let mut block = vec![7u8; 32];
+        block[31] = 1;
+        assert_eq!(pkcs7_padding(&block), Some(1));
+        let full = vec![16u8; 16];
+        assert_eq!(pkcs7_padding(&full), Some(16));
+        let mut three = vec![0u8; 16];
+        three[13..].copy_from_slice(&[3, 3, 3]);
+        assert_eq!(pkcs7_padding(&three), Some(3));
+        three[13] = 2;
+        assert_eq!(pkcs7_padding(&three), None);
+        assert_eq!(pkcs7_padding(&[0u8; 16]), None);
+        assert_eq!(pkcs7_padding(&[17u8; 16]), None);
+        assert_eq!(pkcs7_padding(&[1u8; 15]), None);
+    }
+
+    #[test]
+    fn a_bad_key_or_bad_padding_still_yields_content_marked_not_intact() {
+        let cert = openssl::x509::X509::from_pem(&example("postbox-no.crt")).unwrap();
+        let der_cert = cert.to_der().unwrap();
+        let key = PKey::private_key_from_pem(&example("postbox-no.key")).unwrap();
+        let der = encrypt(&[b'x'; 100], &der_cert).unwrap();
+        let good = open(&der, &der_cert, &key).unwrap();
+        assert!(good.intact);
+        assert_eq!(good.content, [b'x'; 100]);
+
+        // Flipping a byte of the next-to-last block garbles the padding
+        // (the classic padding-oracle probe).
+        let envelope = Envelope::parse(&der).unwrap();
+        let at = der
+            .windows(envelope.ciphertext.len())
+            .position(|w| w == envelope.ciphertext.as_slice())
+            .unwrap();
+        let mut probe = der.clone();
+        probe[at + envelope.ciphertext.len() - 17] ^= 0x01;
+        let opened = open(&probe, &der_cert, &key).unwrap();
+        assert!(!opened.intact);
+        assert_eq!(opened.content.len(), 112, "nothing stripped");
+        assert_eq!(
+            decrypt(&probe, &der_cert, &key).unwrap_err().code(),
+            "decryption-failed"
+        );
+
+        // A garbled encrypted key: the content is decrypted with a
+        // throw-away key all the same.
+        let mut wrong_key = der.clone();
+        let key_at = der
+            .windows(envelope.encrypted_key.len())
+            .position(|w| w == envelope.encrypted_key.as_slice())
+            .unwrap();
+        wrong_key[key_at + 5] ^= 0x01;
+        let opened = open(&wrong_key, &der_cert, &key).unwrap();
+        assert!(!opened.intact);
+        assert_eq!(opened.content.len() % 16, 0);
+        assert!(opened.content.len() >= 96);
     }
 }

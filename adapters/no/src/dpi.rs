@@ -687,8 +687,7 @@ impl Adapter for Dpi {
         let decrypter = ctx.decrypter.ok_or(AdapterError::Missing {
             what: "decryption key (the certificate senders encrypt DPI packages to)",
         })?;
-        let zip = decrypter.decrypt_cms(cms_bytes)?;
-        let package = asice::read(&zip, &ctx.limits)?;
+        let package = open_package(decrypter, cms_bytes, &ctx.limits)?;
         self.to_message(&sbd, &package, ctx)
     }
 
@@ -894,6 +893,33 @@ fn two_parts<'a>(wire: &Wire<'a>) -> Result<(&'a [u8], &'a [u8]), AdapterError> 
         }
     };
     Ok((get(PART_FORRETNINGSMELDING)?, get(PART_DOKUMENTPAKKE)?))
+}
+
+/// Decrypts and reads a document package with one answer for every way it
+/// can fail ([`AdapterError::Sealed`]): the package is read even when the
+/// key or the padding was wrong, so the work done — and the answer — does
+/// not tell a padding failure from an archive, manifest or signature one.
+/// The package's XAdES signature is what authenticates its content; errors
+/// after it (who signed, what the content says) may be precise again.
+pub(crate) fn open_package(
+    decrypter: &dyn borderpost_core::Decrypter,
+    cms_bytes: &[u8],
+    limits: &borderpost_core::Limits,
+) -> Result<Package, AdapterError> {
+    let opened = decrypter
+        .open_cms(cms_bytes)
+        .map_err(AdapterError::sealed)?;
+    let read = asice::read(&opened.content, limits);
+    match read {
+        Ok(package) if opened.intact => Ok(package),
+        Ok(_) => Err(AdapterError::Sealed {
+            detail: "the content-encryption key or the padding was wrong".to_owned(),
+        }),
+        Err(e) if opened.intact => Err(e.sealed()),
+        Err(e) => Err(AdapterError::Sealed {
+            detail: format!("the content-encryption key or the padding was wrong (and then: {e})"),
+        }),
+    }
 }
 
 /// `dokumentpakkefingeravtrykk` must be the SHA-256 of the CMS bytes.

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use borderpost_core::{AdapterError, Decrypter, PartyId, Signer};
+use borderpost_core::{AdapterError, Decrypter, Opened, PartyId, Signer};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{Id, PKey, Private, Public};
 use openssl::x509::X509;
@@ -88,6 +88,10 @@ impl Decrypter for CmsKey {
     fn decrypt_cms(&self, der: &[u8]) -> Result<Vec<u8>, AdapterError> {
         cms::decrypt(der, self.certificate(), &self.key)
     }
+
+    fn open_cms(&self, der: &[u8]) -> Result<Opened, AdapterError> {
+        cms::open(der, self.certificate(), &self.key)
+    }
 }
 
 impl fmt::Debug for CmsKey {
@@ -109,6 +113,39 @@ pub fn certificate_der_from_pem(pem: &[u8]) -> Result<Vec<u8>, AdapterError> {
             syntax: "PEM",
             detail: "no readable PEM certificate".to_owned(),
         })
+}
+
+/// OpenSSL's digests and RSA for the core's XML-DSig rule.
+pub(crate) struct XmlCrypto;
+
+impl borderpost_core::xml::dsig::Crypto for XmlCrypto {
+    fn digest(&self, algorithm: &str, data: &[u8]) -> Result<Vec<u8>, AdapterError> {
+        let md = match algorithm {
+            borderpost_core::xml::dsig::SHA256 => MessageDigest::sha256(),
+            _ => {
+                return Err(AdapterError::Signature {
+                    detail: "digest algorithm not supported".to_owned(),
+                });
+            }
+        };
+        Ok(openssl::hash::hash(md, data).map_err(crypto)?.to_vec())
+    }
+
+    fn verify(
+        &self,
+        algorithm: &str,
+        certificate: &[u8],
+        data: &[u8],
+        signature: &[u8],
+    ) -> Result<(), AdapterError> {
+        if algorithm != borderpost_core::xml::dsig::RSA_SHA256 {
+            return Err(AdapterError::Signature {
+                detail: "signature algorithm not supported".to_owned(),
+            });
+        }
+        let cert = cert::parse_der(certificate, "the package's signing certificate")?;
+        verify_rs256(&cert, data, signature, "package signature")
+    }
 }
 
 /// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature with `cert`'s key.

@@ -32,7 +32,6 @@
 use borderpost_core::Protocol;
 
 mod asn1;
-mod c14n;
 mod cert;
 mod config;
 mod dpi;

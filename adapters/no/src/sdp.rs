@@ -32,10 +32,11 @@ use serde_json::{Map, Value, json};
 use time::{OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
 
-use crate::asice::{self, DS_NS, SDP_NS};
+use crate::asice::{self, SDP_NS};
 use crate::dpi::{check_fingerprint, party};
 use crate::sbd::Fingeravtrykk;
 use crate::{EXTENSION_FAMILY, PART_DOKUMENTPAKKE, PROTOCOL_SDP};
+use borderpost_core::xml::dsig::DS_NS;
 
 /// The SBDH namespace.
 pub const SBDH_NS: &str = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader";
@@ -174,8 +175,7 @@ impl Adapter for Sdp {
         let decrypter = ctx.decrypter.ok_or(AdapterError::Missing {
             what: "decryption key (the certificate senders encrypt SDP packages to)",
         })?;
-        let zip = decrypter.decrypt_cms(package_bytes)?;
-        let package = asice::read(&zip, &ctx.limits)?;
+        let package = crate::dpi::open_package(decrypter, package_bytes, &ctx.limits)?;
         fields.into_message(&doc.header, &package, ctx)
     }
 

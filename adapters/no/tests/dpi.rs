@@ -621,7 +621,12 @@ fn tampering_is_detected_with_its_own_error() {
             fingerprint.clone().into();
     });
     let err = decode_pair(&forged, &tampered).unwrap_err();
-    assert_eq!(err.code(), "package-invalid", "{err}");
+    assert_eq!(err.code(), "content-invalid", "{err}");
+    assert!(
+        err.log_detail().contains("vedtak.pdf"),
+        "{}",
+        err.log_detail()
+    );
 
     // Signed by another organisation than the SBDH sender.
     let other = key("postbox-no");

@@ -28,6 +28,8 @@ use quick_xml::reader::NsReader;
 
 use crate::error::AdapterError;
 
+pub mod c14n;
+pub mod dsig;
 mod write;
 
 pub use write::{PrefixMap, XmlWriter, is_xml_char};
@@ -57,7 +59,10 @@ impl Default for XmlLimits {
 }
 
 /// An element: its namespace, local name, attributes and children.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Two elements are equal when their namespace, name, attributes and
+/// children are; where they were read from does not count.
+#[derive(Clone)]
 pub struct Element {
     /// The namespace URI, `None` if unqualified.
     pub ns: Option<String>,
@@ -67,6 +72,11 @@ pub struct Element {
     pub attrs: Vec<Attribute>,
     /// Child elements and text, in document order.
     pub children: Vec<Node>,
+    /// Where the element's start tag (its `<`) begins in the text
+    /// [`parse_document`] returns; `None` for an element built in code.
+    /// This is how a signature verifier canonicalises *the* node it holds,
+    /// never the first element that happens to carry the same name.
+    pub offset: Option<usize>,
 }
 
 /// An attribute.
@@ -103,8 +113,20 @@ pub fn prescreen<'a>(input: &'a [u8], limits: &XmlLimits) -> Result<&'a str, Ada
 /// Pre-screens `input` and parses it into a tree rooted at the document
 /// element.
 pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Element, AdapterError> {
-    let (_, root) = parse_with(input, limits, true)?;
-    root.ok_or_else(|| AdapterError::malformed("XML", "no root element"))
+    parse_document(input, limits).map(|(_, root)| root)
+}
+
+/// Like [`parse`], and also returns the text the elements'
+/// [`offset`](Element::offset)s point into (the input without a byte-order
+/// mark): what [`c14n`] needs to canonicalise a signed element exactly as
+/// it was written.
+pub fn parse_document<'a>(
+    input: &'a [u8],
+    limits: &XmlLimits,
+) -> Result<(&'a str, Element), AdapterError> {
+    let (text, root) = parse_with(input, limits, true)?;
+    let root = root.ok_or_else(|| AdapterError::malformed("XML", "no root element"))?;
+    Ok((text, root))
 }
 
 fn parse_with<'a>(
@@ -301,6 +323,7 @@ fn start_element(
         name,
         attrs,
         children: Vec::new(),
+        offset: usize::try_from(position).ok(),
     })
 }
 
@@ -361,6 +384,7 @@ impl Element {
             name: name.to_owned(),
             attrs: Vec::new(),
             children: Vec::new(),
+            offset: None,
         }
     }
 
@@ -417,6 +441,17 @@ impl Element {
             .any(|n| matches!(n, Node::Text(t) if !t.trim().is_empty()))
     }
 }
+
+impl PartialEq for Element {
+    fn eq(&self, other: &Element) -> bool {
+        self.ns == other.ns
+            && self.name == other.name
+            && self.attrs == other.attrs
+            && self.children == other.children
+    }
+}
+
+impl Eq for Element {}
 
 impl fmt::Debug for Element {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -491,6 +491,7 @@ impl Encoder<'_> {
                         Node::Element(text_element("caseID", &case)),
                         Node::Element(text_element("caseSystem", &system)),
                     ],
+                    offset: None,
                 };
                 // CaseID comes after CPRdata, CVRdata, MotorVehicle and
                 // PropertyNumber in the sequence.
@@ -740,6 +741,7 @@ fn text_element(name: &str, text: &str) -> Element {
         name: name.to_owned(),
         attrs: Vec::new(),
         children: vec![Node::Text(text.to_owned())],
+        offset: None,
     }
 }
 

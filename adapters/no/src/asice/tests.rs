@@ -2,6 +2,7 @@ use std::io::{Cursor, Read, Write};
 
 use super::*;
 use crate::CmsKey;
+use borderpost_core::xml::c14n;
 
 fn certs(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -92,26 +93,14 @@ fn what_is_signed_is_the_canonical_form_of_what_is_written() {
         .unwrap()
         .read_to_string(&mut xml)
         .unwrap();
-    let si = c14n::canonicalize(
-        &xml,
-        Target {
-            ns: DS_NS,
-            name: "SignedInfo",
-            id: None,
-        },
-    )
-    .unwrap();
+    let (text, root) = xml::parse_document(xml.as_bytes(), &Limits::default().xml()).unwrap();
+    let signature = root.child(DS_NS, "Signature").unwrap();
+    let signed_info = signature.child(DS_NS, "SignedInfo").unwrap();
+    let si = c14n::canonicalize(text, signed_info, &c14n::Method::Inclusive10, None).unwrap();
     assert!(si.starts_with("<SignedInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
     assert!(si.contains("URI=\"vedlegg%201.txt\""));
-    let sp = c14n::canonicalize(
-        &xml,
-        Target {
-            ns: XADES_NS,
-            name: "SignedProperties",
-            id: Some("SignedProperties"),
-        },
-    )
-    .unwrap();
+    let properties = signed_properties(signature).unwrap();
+    let sp = c14n::canonicalize(text, properties, &c14n::Method::Inclusive10, None).unwrap();
     assert!(sp.contains("<SigningTime>2025-03-01T12:00:00.123Z</SigningTime>"));
     assert!(sp.contains(
         "X509IssuerName>CN=Borderpost Example Root CA NO,O=Borderpost Example CA NO,C=NO<"
@@ -167,11 +156,11 @@ fn rewrite(zip: &[u8], entry: &str, f: impl Fn(Vec<u8>) -> Vec<u8>) -> Vec<u8> {
 }
 
 #[test]
-fn a_changed_document_is_package_invalid() {
+fn a_changed_document_is_signature_invalid() {
     let zip = build_example("brev.pdf", b"original");
     let tampered = rewrite(&zip, "brev.pdf", |_| b"tampered".to_vec());
     let err = read(&tampered, &Limits::default()).unwrap_err();
-    assert_eq!(err.code(), "package-invalid", "{err}");
+    assert_eq!(err.code(), "signature-invalid", "{err}");
     assert!(err.to_string().contains("brev.pdf"), "{err}");
 
     let tampered = rewrite(&zip, "manifest.xml", |m| {
@@ -182,7 +171,7 @@ fn a_changed_document_is_package_invalid() {
     });
     assert_eq!(
         read(&tampered, &Limits::default()).unwrap_err().code(),
-        "package-invalid"
+        "signature-invalid"
     );
 }
 
@@ -198,7 +187,7 @@ fn a_changed_signature_is_signature_invalid() {
     });
     assert_eq!(
         read(&tampered, &Limits::default()).unwrap_err().code(),
-        "package-invalid"
+        "signature-invalid"
     );
     // Changing a digest in SignedInfo (and the file to match) breaks the
     // signature value itself.
@@ -266,4 +255,217 @@ fn the_container_rules_are_enforced() {
     };
     let big = build_example("brev.pdf", &vec![b'a'; 5000]);
     assert_eq!(read(&big, &limits).unwrap_err().code(), "too-large");
+}
+
+// === signature wrapping ===
+//
+// Each case starts from a genuinely signed package, replaces the letter
+// with a forged one, puts a forged SignedInfo (whose digest matches the
+// forgery) where the verifier looks for references, and hides the genuine
+// SignedInfo — whose signature value still verifies — where a verifier
+// that searches by name would find it first. Every variant must be
+// refused, and none may hand back the forged letter.
+
+/// The genuine package's `signatures.xml`, its `SignedInfo` as written,
+/// and that `SignedInfo` with the letter's digest replaced by the forgery's.
+fn wrapping_parts(zip: &[u8]) -> (String, String, String) {
+    let mut archive = ZipArchive::new(Cursor::new(zip)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name(SIGNATURES)
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let start = xml.find("<SignedInfo>").unwrap();
+    let end = xml.find("</SignedInfo>").unwrap() + "</SignedInfo>".len();
+    let genuine = xml[start..end].to_owned();
+    let original = STANDARD.encode(hash(MessageDigest::sha256(), b"original").unwrap());
+    let forged_digest = STANDARD.encode(hash(MessageDigest::sha256(), b"forged").unwrap());
+    let forged = genuine.replace(&original, &forged_digest);
+    assert_ne!(genuine, forged);
+    (xml, genuine, forged)
+}
+
+/// The package with the letter forged and `signatures.xml` rewritten by
+/// `wrap(document, genuine SignedInfo, forged SignedInfo)`.
+fn wrapped(wrap: impl Fn(&str, &str, &str) -> String) -> Vec<u8> {
+    let zip = build_example("brev.pdf", b"original");
+    let (xml, genuine, forged) = wrapping_parts(&zip);
+    let signatures = wrap(&xml, &genuine, &forged);
+    assert_ne!(signatures, xml);
+    let zip = rewrite(&zip, SIGNATURES, |_| signatures.clone().into_bytes());
+    rewrite(&zip, "brev.pdf", |_| b"forged".to_vec())
+}
+
+fn refused(package: &[u8]) -> AdapterError {
+    match read(package, &Limits::default()) {
+        Ok(p) => panic!(
+            "a wrapped package was accepted: brev.pdf = {:?}",
+            String::from_utf8_lossy(&p.files["brev.pdf"])
+        ),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn the_genuine_package_verifies_before_it_is_wrapped() {
+    let zip = build_example("brev.pdf", b"original");
+    assert_eq!(
+        read(&zip, &Limits::default()).unwrap().files["brev.pdf"],
+        b"original"
+    );
+}
+
+#[test]
+fn a_decoy_signed_info_before_the_signature_is_refused() {
+    let decoy = wrapped(|xml, genuine, forged| {
+        xml.replace(genuine, forged).replace(
+            "<Signature xmlns=",
+            &format!(
+                "<Decoy xmlns:ds=\"{DS_NS}\">{}</Decoy><Signature xmlns=",
+                genuine.replace("<SignedInfo>", &format!("<SignedInfo xmlns=\"{DS_NS}\">"))
+            ),
+        )
+    });
+    refused(&decoy);
+    // The same, with the decoy in the signature's own namespace context
+    // (a sibling ds:Signature-less SignedInfo under the root).
+    let bare = wrapped(|xml, genuine, forged| {
+        let moved = genuine.replace("<SignedInfo>", &format!("<SignedInfo xmlns=\"{DS_NS}\">"));
+        xml.replace(genuine, forged)
+            .replace("<Signature xmlns=", &format!("{moved}<Signature xmlns="))
+    });
+    refused(&bare);
+}
+
+#[test]
+fn a_decoy_signed_info_inside_the_signature_is_refused() {
+    for place in ["<KeyInfo>", "<Object>", "<QualifyingProperties "] {
+        let inside = wrapped(|xml, genuine, forged| {
+            let at = xml.find(place).unwrap() + place.len();
+            let at = if place.ends_with(' ') {
+                xml[at..].find('>').unwrap() + at + 1
+            } else {
+                at
+            };
+            let mut out = xml.to_owned();
+            out.insert_str(
+                at,
+                &format!(
+                    "<Wrapper xmlns=\"urn:x\">{}</Wrapper>",
+                    genuine.replace("<SignedInfo>", &format!("<SignedInfo xmlns=\"{DS_NS}\">"))
+                ),
+            );
+            out.replace(
+                &format!("{genuine}<SignatureValue>"),
+                &format!("{forged}<SignatureValue>"),
+            )
+        });
+        let err = refused(&inside);
+        assert!(
+            matches!(err.code(), "signature-invalid" | "package-invalid"),
+            "{place}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_decoy_signature_or_a_second_signature_is_refused() {
+    // A whole second signature (the genuine one) after a forged one.
+    let after = wrapped(|xml, genuine, forged| {
+        let start = xml.find("<Signature xmlns=").unwrap();
+        let end = xml.find("</XAdESSignatures>").unwrap();
+        let real = &xml[start..end];
+        xml.replacen(real, &format!("{}{real}", real.replace(genuine, forged)), 1)
+    });
+    let err = refused(&after);
+    assert_eq!(
+        err.to_string(),
+        "invalid package: signatures.xml must hold exactly one signature"
+    );
+    // The genuine signature nested in the forged one's Object.
+    let nested = wrapped(|xml, genuine, forged| {
+        let start = xml.find("<Signature xmlns=").unwrap();
+        let end = xml.find("</XAdESSignatures>").unwrap();
+        let real = xml[start..end].to_owned();
+        let outer = real.replace(genuine, forged).replace(
+            "</Signature>",
+            &format!(
+                "<Object>{}</Object></Signature>",
+                real.replace(" Id=\"Signature\"", "")
+            ),
+        );
+        xml.replacen(&real, &outer, 1)
+    });
+    refused(&nested);
+}
+
+#[test]
+fn a_decoy_signed_properties_is_refused() {
+    // A second SignedProperties with the same Id before the real one: a
+    // reference by Id must resolve to exactly one element.
+    let zip = build_example("brev.pdf", b"original");
+    let (xml, _, _) = wrapping_parts(&zip);
+    let start = xml.find("<SignedProperties ").unwrap();
+    let end = xml.find("</SignedProperties>").unwrap() + "</SignedProperties>".len();
+    let properties = &xml[start..end];
+    for (place, decoy) in [
+        // Beside the signature, under the root.
+        (
+            "<Signature xmlns=",
+            format!(
+                "<Decoy xmlns=\"{XADES_NS}\" xmlns:ns2=\"{DS_NS}\">{}</Decoy><Signature xmlns=",
+                properties.replace("2025-03-01", "2024-01-01")
+            ),
+        ),
+        // Inside the signature, where no structure rule looks.
+        (
+            "<KeyInfo>",
+            format!(
+                "<KeyInfo><Decoy xmlns=\"{XADES_NS}\" xmlns:ns2=\"{DS_NS}\">{}</Decoy>",
+                properties.replace("2025-03-01", "2024-01-01")
+            ),
+        ),
+    ] {
+        let changed = xml.replacen(place, &decoy, 1);
+        let package = rewrite(&zip, SIGNATURES, |_| changed.clone().into_bytes());
+        let err = refused(&package);
+        assert!(
+            matches!(err.code(), "signature-invalid" | "package-invalid"),
+            "{place}: {err}"
+        );
+    }
+    let twice = xml.replacen(
+        "</QualifyingProperties>",
+        &format!("{}</QualifyingProperties>", properties),
+        1,
+    );
+    let package = rewrite(&zip, SIGNATURES, |_| twice.clone().into_bytes());
+    assert_eq!(
+        refused(&package).to_string(),
+        "signature invalid: two elements carry the Id \"SignedProperties\""
+    );
+}
+
+#[test]
+fn unknown_siblings_are_refused() {
+    let zip = build_example("brev.pdf", b"original");
+    let (xml, _, _) = wrapping_parts(&zip);
+    for (after, extra) in [
+        ("</SignatureValue>", "<Extra xmlns=\"urn:x\"/>"),
+        ("<SignedInfo>", "<Manifest/>"),
+        ("</KeyInfo>", "<SignatureProperties/>"),
+        ("<Object>", "<Extra xmlns=\"urn:x\"/>"),
+        ("</SignedProperties>", "<Other xmlns=\"urn:x\"/>"),
+        ("</Signature>", "<Extra xmlns=\"urn:x\"/>"),
+    ] {
+        let changed = xml.replacen(after, &format!("{after}{extra}"), 1);
+        assert_ne!(changed, xml, "{after}");
+        let package = rewrite(&zip, SIGNATURES, |_| changed.clone().into_bytes());
+        let err = read(&package, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(err.code(), "signature-invalid" | "package-invalid"),
+            "{after}{extra}: {err}"
+        );
+    }
 }
