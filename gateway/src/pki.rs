@@ -63,6 +63,31 @@ pub fn load_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static
     Ok(crls)
 }
 
+/// Whether `crl` names the subject of `cert` as its issuer.
+pub fn crl_issued_by(crl: &CertificateRevocationListDer<'_>, cert: &CertificateDer<'_>) -> bool {
+    let (Ok(crl), Ok(cert)) = (openssl::x509::X509Crl::from_der(crl), X509::from_der(cert)) else {
+        return false;
+    };
+    match (crl.issuer_name().to_der(), cert.subject_name().to_der()) {
+        (Ok(issuer), Ok(subject)) => issuer == subject,
+        _ => false,
+    }
+}
+
+/// A certificate's subject, one line (for messages).
+pub fn subject(cert: &CertificateDer<'_>) -> String {
+    X509::from_der(cert)
+        .ok()
+        .and_then(|c| {
+            c.subject_name()
+                .entries()
+                .map(|e| e.data().to_string())
+                .collect::<Result<Vec<_>, _>>()
+                .ok()
+        })
+        .map_or_else(|| "(unreadable)".to_owned(), |parts| parts.join(", "))
+}
+
 /// Checks that `key` is the private key of `cert`.
 pub fn check_key_matches(
     cert: &CertificateDer<'_>,

@@ -183,11 +183,15 @@ fn build(config: &Config) -> Result<(ServerConfig, Anchors), TlsError> {
     for path in &config.trust.crls {
         crls.extend(pki::load_crls(path)?);
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-        .with_crls(crls)
-        // A CA with no configured CRL is not revocation-checked rather than
-        // locking all its clients out; configure a CRL per CA to check all.
-        .allow_unknown_revocation_status()
+    let mut verifier =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider()).with_crls(crls);
+    // By default a client whose revocation status cannot be known (its CA
+    // has no CRL here) is refused; check-config requires a CRL per CA
+    // unless the operator switched this on, by its dangerous name.
+    if config.trust.dangerous_allow_unknown_revocation_status {
+        verifier = verifier.allow_unknown_revocation_status();
+    }
+    let verifier = verifier
         .build()
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
 

@@ -174,7 +174,9 @@ pub(crate) fn verify_chain(
     use openssl::x509::verify::X509VerifyParam;
 
     if anchors.is_empty() {
-        return Ok(());
+        return Err(AdapterError::Missing {
+            what: "trust anchors for signing certificates",
+        });
     }
     let mut store = X509StoreBuilder::new().map_err(crypto)?;
     for der in anchors {

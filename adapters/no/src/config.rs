@@ -29,11 +29,18 @@ pub struct DpiConfig {
     /// (`extensions.no-dpi.retur`): the sender's postal address.
     pub return_address: Option<ReturnAddress>,
     /// Trust anchors (DER) for the certificates that sign business
-    /// messages, receipts and packages. Empty: the signature is checked
-    /// against the certificate it carries, but the certificate's chain is
-    /// not (certificate trust is then the transport's and the operator's
-    /// business).
+    /// messages, receipts and packages. Every signer's certificate must
+    /// chain to one of them, at the time the message is decoded; with none,
+    /// decoding a signed message fails with `missing-configuration` (a
+    /// check that cannot run is a refusal, never a pass).
     pub trust_anchors: Vec<Vec<u8>>,
+    /// DANGEROUS: do not check signers' certificate chains at all, only
+    /// that the signature verifies with the certificate the message
+    /// carries — so anyone can sign as any organisation with a certificate
+    /// they made themselves. Off by default; for offline inspection of
+    /// messages whose issuing CA one does not have (`borderpost translate
+    /// --dangerous-skip-chain-check`), never for a gateway.
+    pub dangerous_skip_chain_check: bool,
 }
 
 /// A return address for print.
@@ -46,6 +53,26 @@ pub struct ReturnAddress {
 }
 
 impl DpiConfig {
+    /// Checks that `cert` chains to the trust anchors at `at`, unless the
+    /// check is dangerously switched off; no anchors is a refusal.
+    pub(crate) fn check_chain(
+        &self,
+        cert: &openssl::x509::X509Ref,
+        chain: &[Vec<u8>],
+        at: time::OffsetDateTime,
+        what: &str,
+    ) -> Result<(), AdapterError> {
+        if self.dangerous_skip_chain_check {
+            return Ok(());
+        }
+        if self.trust_anchors.is_empty() {
+            return Err(AdapterError::Missing {
+                what: "trust anchors for the certificates that sign DPI messages",
+            });
+        }
+        crate::cert::verify_chain(cert, chain, &self.trust_anchors, at, what)
+    }
+
     /// The token, or `missing-configuration`.
     pub(crate) fn token(&self) -> Result<&str, AdapterError> {
         self.maskinporten_token
@@ -69,6 +96,10 @@ impl fmt::Debug for DpiConfig {
             .field("print_provider", &self.print_provider)
             .field("return_address", &self.return_address)
             .field("trust_anchors", &self.trust_anchors.len())
+            .field(
+                "dangerous_skip_chain_check",
+                &self.dangerous_skip_chain_check,
+            )
             .finish()
     }
 }

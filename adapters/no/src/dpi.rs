@@ -146,13 +146,8 @@ impl Dpi {
             &package.signer_certificate,
             "the package's signing certificate",
         )?;
-        crate::cert::verify_chain(
-            &package_cert,
-            &[],
-            &self.config.trust_anchors,
-            ctx.received_at,
-            "package signature",
-        )?;
+        self.config
+            .check_chain(&package_cert, &[], ctx.received_at, "package signature")?;
         let package_signer = crate::cert::organisation(&package_cert)?;
         if !package_signer.same_party(&sbdh_sender) && !package_signer.same_party(&avsender_id) {
             return Err(AdapterError::SignerMismatch {
@@ -730,10 +725,8 @@ pub(crate) fn verify_token(
     ctx: &DecodeContext<'_>,
 ) -> Result<Verified, AdapterError> {
     let verified = jwt::verify(token)?;
-    if !config.trust_anchors.is_empty() {
-        let cert = crate::cert::parse_der(&verified.certificate, "the JWT's x5c[0]")?;
-        crate::cert::verify_chain(&cert, &[], &config.trust_anchors, ctx.received_at, "JWT")?;
-    }
+    let cert = crate::cert::parse_der(&verified.certificate, "the JWT's x5c[0]")?;
+    config.check_chain(&cert, &[], ctx.received_at, "JWT")?;
     Ok(verified)
 }
 

@@ -15,8 +15,8 @@ use borderpost_core::{
     Recipient, Representative, SecurityLevel, Wire,
 };
 use borderpost_no::{
-    CmsKey, Dpi, EXTENSION_FAMILY, PART_DOKUMENTPAKKE, PART_FORRETNINGSMELDING, asice, cms, jwt,
-    sbd,
+    CmsKey, Dpi, DpiConfig, EXTENSION_FAMILY, PART_DOKUMENTPAKKE, PART_FORRETNINGSMELDING, asice,
+    cms, jwt, sbd,
 };
 use common::*;
 use serde_json::Value;
@@ -52,7 +52,13 @@ fn wire<'a>(jwt: &'a [u8], cms: &'a [u8]) -> Wire<'a> {
 
 #[test]
 fn the_four_complete_sample_sets_verify_and_decode() {
-    let dpi = Dpi::default();
+    // Digdir's samples are signed with Buypass test certificates whose
+    // issuing CA is not published with them: their signatures are checked,
+    // their chains cannot be — and must be skipped explicitly.
+    let dpi = Dpi::new(DpiConfig {
+        dangerous_skip_chain_check: true,
+        ..DpiConfig::default()
+    });
     for set in SETS {
         let token = komplett(set, "forretningsmelding.jwt");
         let json = komplett(set, "forretningsmelding.json");
@@ -701,6 +707,27 @@ fn encoding_needs_its_configuration_and_a_resolved_recipient() {
 }
 
 #[test]
+fn without_trust_anchors_a_signed_message_is_refused() {
+    let (token, package) = good_pair();
+    let postbox = key("postbox-no");
+    let unanchored = DpiConfig {
+        trust_anchors: Vec::new(),
+        ..config()
+    };
+    let err = Dpi::new(unanchored)
+        .decode(&wire(&token, &package), &decode_ctx(Some(&postbox)))
+        .unwrap_err();
+    assert_eq!(err.code(), "missing-configuration", "{err}");
+    // A certificate made by the sender itself, claiming a configured
+    // organisation, is refused by the anchors (and accepted only when the
+    // check is dangerously switched off).
+    let self_made = key("sender-dk-unknown-ca");
+    let forged = resign(&token, &self_made, |_| {});
+    let err = decode_pair(&forged, &package).unwrap_err();
+    assert_eq!(err.code(), "signature-invalid", "{err}");
+}
+
+#[test]
 fn trust_anchors_are_enforced_when_configured() {
     let anchors = DpiConfigWithAnchors::new(&["ca-no"]);
     // Borderpost's example sender chains to ca-no.
@@ -721,7 +748,7 @@ fn trust_anchors_are_enforced_when_configured() {
     assert!(err.to_string().contains("not trusted"), "{err}");
 }
 
-struct DpiConfigWithAnchors(borderpost_no::DpiConfig);
+struct DpiConfigWithAnchors(DpiConfig);
 
 impl DpiConfigWithAnchors {
     fn new(cas: &[&str]) -> DpiConfigWithAnchors {

@@ -53,7 +53,7 @@ fn every_kind_round_trips_and_refers_to_the_message_by_its_conversation() {
             })
             .collect(),
     };
-    let original = Dpi::default()
+    let original = Dpi::new(config())
         .decode(&wire, &decode_ctx(Some(&postbox)))
         .unwrap();
     let mut print = original.clone();
@@ -92,7 +92,7 @@ fn every_kind_round_trips_and_refers_to_the_message_by_its_conversation() {
     ];
     for (kind, about, body) in cases {
         let ctx = encode_ctx(&postbox, &recipient_cert, Uuid::from_u128(1));
-        let encoded = DpiReceipts::default()
+        let encoded = DpiReceipts::new(config())
             .encode_receipt(&receipt(kind.clone()), about, &ctx)
             .unwrap();
         let token = &encoded.parts[0].body;
@@ -108,7 +108,7 @@ fn every_kind_round_trips_and_refers_to_the_message_by_its_conversation() {
         assert_eq!(sbd[body]["mottaker"]["motakeridentifikator"], "skatt");
         assert!(!String::from_utf8_lossy(&payload).contains("maskinportentoken"));
 
-        let decoded = DpiReceipts::default()
+        let decoded = DpiReceipts::new(config())
             .decode_receipt(&Wire::single(token), &decode_ctx(None))
             .unwrap();
         assert_eq!(decoded.kind, kind);
@@ -119,7 +119,7 @@ fn every_kind_round_trips_and_refers_to_the_message_by_its_conversation() {
         assert_eq!(decoded.native.body.as_bytes(), token.as_slice());
 
         // The DPI message adapter reads receipts too.
-        let via_dpi = Dpi::default()
+        let via_dpi = Dpi::new(config())
             .decode_receipt(&Wire::single(token), &decode_ctx(None))
             .unwrap();
         assert_eq!(via_dpi.kind, decoded.kind);
@@ -131,7 +131,7 @@ fn every_kind_round_trips_and_refers_to_the_message_by_its_conversation() {
         (ReceiptKind::Read, &print),
         (ReceiptKind::Received, &original),
     ] {
-        let err = DpiReceipts::default()
+        let err = DpiReceipts::new(config())
             .encode_receipt(&receipt(kind), about, &ctx)
             .unwrap_err();
         assert_eq!(err.code(), "unsupported");
@@ -152,7 +152,7 @@ fn the_upstream_sample_receipt_with_a_token_is_tolerated() {
     assert!(sample.contains("maskinportentoken"));
     let postbox = key("postbox-no");
     let token = jwt::sign(sample.as_bytes(), &postbox).unwrap();
-    let decoded = DpiReceipts::default()
+    let decoded = DpiReceipts::new(config())
         .decode_receipt(&Wire::single(token.as_bytes()), &decode_ctx(None))
         .unwrap();
     assert_eq!(decoded.kind, ReceiptKind::Delivered);
@@ -161,7 +161,7 @@ fn the_upstream_sample_receipt_with_a_token_is_tolerated() {
     // Signed by someone else than its SBDH sender: refused.
     let other = key("sender-no");
     let token = jwt::sign(sample.as_bytes(), &other).unwrap();
-    let err = DpiReceipts::default()
+    let err = DpiReceipts::new(config())
         .decode_receipt(&Wire::single(token.as_bytes()), &decode_ctx(None))
         .unwrap_err();
     assert_eq!(err.code(), "signer-mismatch");
@@ -185,7 +185,7 @@ fn messages_and_receipts_are_not_confused() {
         .find(|p| p.name == PART_FORRETNINGSMELDING)
         .unwrap()
         .body;
-    let err = DpiReceipts::default()
+    let err = DpiReceipts::new(config())
         .decode_receipt(&Wire::single(token), &decode_ctx(None))
         .unwrap_err();
     assert_eq!(err.code(), "schema");

@@ -53,7 +53,7 @@ fn is_truncation(prefix: &[u8], full: &[u8]) -> bool {
 
 #[test]
 fn every_prefix_of_every_dpi_sample_is_rejected() {
-    let dpi = Dpi::default();
+    let dpi = Dpi::new(config());
     let postbox = key("postbox-no");
     let ctx = decode_ctx(Some(&postbox));
     for set in SETS {
@@ -66,7 +66,7 @@ fn every_prefix_of_every_dpi_sample_is_rejected() {
             assert!(jwt::verify(prefix).is_err(), "{set} JWT prefix {n}");
             assert!(dpi.decode_unencrypted(prefix, &zip, &ctx).is_err());
             assert!(
-                DpiReceipts::default()
+                DpiReceipts::new(config())
                     .decode_receipt(&Wire::single(prefix), &ctx)
                     .is_err()
             );
@@ -137,7 +137,7 @@ proptest! {
         let zip = corrupt(&komplett(&format!("{set}-dokumentpakke.zip")), &edits);
         let cms = corrupt(&komplett(&format!("{set}-dokumentpakke.cms")), &edits);
         let _ = jwt::verify(&token);
-        let _ = Dpi::default().decode_unencrypted(&token, &zip, &ctx);
+        let _ = Dpi::new(config()).decode_unencrypted(&token, &zip, &ctx);
         let _ = sbd::parse(&json, &Default::default());
         let _ = asice::read(&zip, &Default::default());
         let _ = postbox.decrypt_cms(&cms);

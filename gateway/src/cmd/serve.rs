@@ -22,6 +22,9 @@ pub fn check_config(path: &Path) -> anyhow::Result<bool> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            for warning in config.dangerous_options() {
+                println!("warning: {warning}");
+            }
             Ok(true)
         }
         Err(errors) => {
@@ -43,6 +46,9 @@ pub fn serve(path: &Path) -> anyhow::Result<()> {
         .thread_name("borderpost")
         .build()
         .context("starting the runtime")?;
+    for warning in config.dangerous_options() {
+        tracing::warn!("{warning}");
+    }
     runtime.block_on(async move {
         let running = gateway::start(config)
             .await

@@ -63,6 +63,16 @@ pub struct Args {
     /// encode a no-dpi-receipt).
     #[arg(long, value_name = "FILE")]
     original: Option<PathBuf>,
+    /// A CA certificate (PEM) the signers of the input must chain to
+    /// (repeatable). Decoding a signed message without one is refused.
+    #[arg(long, value_name = "FILE")]
+    trust: Vec<PathBuf>,
+    /// DANGEROUS: do not check the input signers' certificate chains, only
+    /// that each signature verifies with the certificate it carries (for
+    /// inspecting a message whose CA you do not have; anyone can make a
+    /// certificate naming any organisation).
+    #[arg(long, conflicts_with = "trust")]
+    dangerous_skip_chain_check: bool,
     /// List the protocols and exit.
     #[arg(long)]
     list: bool,
@@ -126,9 +136,28 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (Some(from), Some(to)) = (&args.from, &args.to) else {
         bail!("--from and --to are required");
     };
-    // DPI encodes only with its configuration (the token).
+    // DPI encodes only with its configuration (the token), and verifies
+    // signers against the anchors given.
+    let mut trust_anchors = Vec::new();
+    for path in &args.trust {
+        let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let certs = openssl::x509::X509::stack_from_pem(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .with_context(|| format!("{} holds no PEM certificate", path.display()))?;
+        for cert in certs {
+            trust_anchors.push(cert.to_der().context("encoding a trust anchor")?);
+        }
+    }
+    if args.dangerous_skip_chain_check {
+        eprintln!(
+            "warning: --dangerous-skip-chain-check: signers' certificates are not checked against any CA"
+        );
+    }
     let config = DpiConfig {
         maskinporten_token: args.norway.maskinporten_token.clone(),
+        trust_anchors,
+        dangerous_skip_chain_check: args.dangerous_skip_chain_check,
         ..DpiConfig::default()
     };
     registry.insert(Arc::new(borderpost_no::Dpi::new(config.clone())));

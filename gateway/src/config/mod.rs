@@ -68,6 +68,10 @@ pub struct Trust {
     pub anchors: Vec<Anchor>,
     /// Certificate revocation lists, checked on every handshake.
     pub crls: Vec<PathBuf>,
+    /// DANGEROUS: let in clients of a CA that has no CRL here (their
+    /// revocation status is unknown) instead of refusing them. Off by
+    /// default; logged at start when on.
+    pub dangerous_allow_unknown_revocation_status: bool,
 }
 
 /// A trust anchor file and what it vouches for.
@@ -296,6 +300,19 @@ impl std::error::Error for ConfigErrors {}
 // === impl Config ===
 
 impl Config {
+    /// Every option in force that weakens a check, as a sentence for the
+    /// log at start and for `check-config`.
+    pub fn dangerous_options(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.trust.dangerous_allow_unknown_revocation_status {
+            out.push(
+                "trust.dangerous_allow_unknown_revocation_status = true: clients of a CA without a configured CRL are let in unchecked for revocation"
+                    .to_owned(),
+            );
+        }
+        out
+    }
+
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -527,11 +544,36 @@ impl Validator {
             self.error("trust", "no trust anchors: no client could ever connect");
         }
         let mut crls = Vec::new();
+        let mut crl_ders = Vec::new();
         for (i, file) in trust_raw.crls.iter().enumerate() {
             let path = self.path(file);
             match pki::load_crls(&path) {
-                Ok(_) => crls.push(path),
+                Ok(loaded) => {
+                    crl_ders.extend(loaded);
+                    crls.push(path);
+                }
                 Err(e) => self.error(format!("trust.crls[{i}]"), e.message),
+            }
+        }
+        let dangerous_allow_unknown_revocation_status = trust_raw
+            .dangerous_allow_unknown_revocation_status
+            .unwrap_or(false);
+        if !dangerous_allow_unknown_revocation_status {
+            // A client of a CA without a CRL here could be revoked and
+            // still be let in: refuse the configuration instead.
+            for anchor in &anchors {
+                for cert in pki::load_certificates(&anchor.path).unwrap_or_default() {
+                    if !crl_ders.iter().any(|crl| pki::crl_issued_by(crl, &cert)) {
+                        self.error(
+                            "trust.crls",
+                            format!(
+                                "no CRL from {} ({}): its clients' revocation could not be checked; add its CRL, or set trust.dangerous_allow_unknown_revocation_status = true",
+                                pki::subject(&cert),
+                                anchor.path.display()
+                            ),
+                        );
+                    }
+                }
             }
         }
 
@@ -906,6 +948,16 @@ impl Validator {
                 signing: signing?,
             })
         });
+        if no_ingress.is_some() && !anchors.iter().any(|a| a.role == Role::Sender(Country::No)) {
+            // The DPI ingress checks each business message's signer against
+            // these anchors; without them it could check nothing, and a
+            // certificate anyone made claiming a configured organisation
+            // would pass.
+            self.error(
+                "trust.no",
+                "[ingress.no] verifies Norwegian senders' signatures against these anchors: give at least one",
+            );
+        }
 
         if !self.errors.is_empty() {
             return Err(ConfigErrors(self.errors));
@@ -925,7 +977,11 @@ impl Validator {
                 organisation,
                 reload_interval,
             },
-            trust: Trust { anchors, crls },
+            trust: Trust {
+                anchors,
+                crls,
+                dangerous_allow_unknown_revocation_status,
+            },
             journal,
             delivery,
             limits,

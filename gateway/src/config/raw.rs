@@ -50,6 +50,7 @@ pub(crate) struct RawTrust {
     pub(crate) federation: Vec<String>,
     #[serde(default)]
     pub(crate) crls: Vec<String>,
+    pub(crate) dangerous_allow_unknown_revocation_status: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -99,3 +99,45 @@ fn durations() {
     assert_eq!(parse_duration("h"), None);
     assert_eq!(parse_duration("99999999999999999999h"), None);
 }
+
+#[test]
+fn a_dpi_ingress_without_norwegian_anchors_is_refused() {
+    // The demo trusts ca-no for Norwegian senders; without it the DPI
+    // ingress could not check who signed a business message.
+    let text = demo_text().replace(
+        &format!("no = [\"{}\"]", certs().join("ca-no.crt").display()),
+        "no = []",
+    );
+    assert_ne!(text, demo_text());
+    let found = errors(&text);
+    assert!(
+        found.iter().any(|e| e.starts_with("trust.no:")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_ca_without_a_crl_is_refused_unless_dangerously_allowed() {
+    let crl = format!("\"{}\", ", certs().join("ca-se.crl").display());
+    let text = demo_text().replacen(&crl, "", 1);
+    assert_ne!(text, demo_text());
+    let found = errors(&text);
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("trust.crls:") && e.contains("Example Root CA SE")),
+        "{found:#?}"
+    );
+    let allowed = text.replace(
+        "[trust]\n",
+        "[trust]\ndangerous_allow_unknown_revocation_status = true\n",
+    );
+    let config = Config::parse(&allowed, Path::new("/")).unwrap();
+    assert_eq!(config.dangerous_options().len(), 1);
+    assert!(
+        Config::parse(&demo_text(), Path::new("/"))
+            .unwrap()
+            .dangerous_options()
+            .is_empty()
+    );
+}

@@ -81,6 +81,11 @@ pub fn config() -> DpiConfig {
                 country: "NO".to_owned(),
             },
         }),
+        // Every signer in these tests chains to the example PKI's CAs.
+        trust_anchors: ["ca-no", "ca-dk", "ca-federation"]
+            .iter()
+            .map(|ca| cert_der(ca))
+            .collect(),
         ..DpiConfig::default()
     }
 }
