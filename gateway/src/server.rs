@@ -7,6 +7,7 @@
 //!       └ identity read from the verified certificate, once per connection
 //!          └ hyper (HTTP/1.1 + HTTP/2): header timeout, header count/size,
 //!            h2 stream and reset-flood limits
+//!             └ header count again, for HTTP/2 (hyper counts only HTTP/1.1's)
 //!             └ in-flight cap: over it, 503 + Retry-After without queueing
 //!                └ routes (api::handle)
 //! ```
@@ -123,13 +124,26 @@ async fn connection(
 
     let activity = Arc::new(Activity::new());
     let watched = Arc::clone(&activity);
-    let service = service_fn(move |request| {
+    let max_headers = limits.max_headers;
+    let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
         let app = Arc::clone(&app);
         let identity = identity.clone();
         let in_flight = Arc::clone(&in_flight);
         let busy = Busy::start(Arc::clone(&watched));
         async move {
             let _busy = busy;
+            // The header-count limit for every protocol version: hyper
+            // enforces it while parsing HTTP/1.1, but HTTP/2 bounds only
+            // the header list's bytes, which 1,600 short fields fit in.
+            if request.headers().len() > max_headers {
+                let problem = Problem::new(
+                    http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "too-many-headers",
+                    format!("more than {max_headers} header fields"),
+                    &h::request_id(),
+                );
+                return Ok::<_, Infallible>(problem.into_response());
+            }
             // Shed load rather than queue without bound.
             let Ok(_slot) = in_flight.try_acquire_owned() else {
                 app.metrics.ingress.shed.inc();

@@ -225,6 +225,17 @@ pub async fn raw_tls(
     addr: SocketAddr,
     name: &str,
 ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    raw_tls_alpn(pki, addr, name, b"http/1.1").await
+}
+
+/// Like [`raw_tls`], offering only the application protocol `alpn`
+/// (`h2` for HTTP/2).
+pub async fn raw_tls_alpn(
+    pki: &Pki,
+    addr: SocketAddr,
+    name: &str,
+    alpn: &[u8],
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     use rustls_pki_types::pem::PemObject;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
@@ -245,7 +256,7 @@ pub async fn raw_tls(
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
         .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(addr).await?;
     let server = rustls_pki_types::ServerName::try_from("localhost").unwrap();

@@ -286,7 +286,7 @@ pub fn catalogue() -> Vec<Case> {
             "The official business message sample signed by an organisation other than its SBDH sender is refused with 403 signer-mismatch",
             "felleslosninger docs (the SBDH sender signs the business message); adapters/no README";
         "NO-007", NoIngress, no::wrong_recipient_key,
-            "A package encrypted to another certificate than the target's is refused with 400 decryption-failed",
+            "A package encrypted to another certificate than the target's is refused with 400 content-invalid",
             "RFC 5652 §6 (EnvelopedData); dpi_dokumentpakke_sikkerhet";
         "NO-008", NoIngress, no::not_multipart,
             "A body that is not multipart/form-data is refused with a 4xx problem (malformed)",
@@ -300,6 +300,9 @@ pub fn catalogue() -> Vec<Case> {
         "NO-011", NoIngress, no::sample_resigned,
             "The official business message sample, re-addressed, re-signed by the sender and sent with a package encrypted to the target, is accepted with 201",
             "dpi-2022 komplette/digital-forretningsmelding.json; DPI OpenAPI POST /messages/out";
+        "NO-012", NoIngress, no::one_answer_for_sealed_content,
+            "Packages that fail after their fingerprint matched (broken padding, not a ZIP, encrypted to another certificate) all get one answer: 400 content-invalid, the same text",
+            "Vaudenay, 'Security Flaws Induced by CBC Padding' (EUROCRYPT 2002); RFC 5652 §6.3 (CBC padding); adapters/core AdapterError::Sealed";
         // --- translation fidelity ---
         "API-101", Translation, api::to_denmark,
             "A canonical message arrives at Digital Post as MeMo with every mapped field intact (only documented losses)",

@@ -75,6 +75,7 @@ pub fn problem_document(reply: &Reply, code: Option<&str>) -> Result<Value, Stri
         }
         None => return Err("the problem document has no numeric \"status\"".to_owned()),
     }
+    no_internal_detail(&String::from_utf8_lossy(&reply.body))?;
     if let Some(code) = code {
         let found = problem_code(&doc);
         if found.as_deref() != Some(code) {
@@ -140,6 +141,7 @@ pub fn read_kvittering(reply: &Reply) -> Result<Kvittering, String> {
             reply.content_type().unwrap_or("without a content type")
         ));
     }
+    no_internal_detail(&String::from_utf8_lossy(&reply.body))?;
     let ctx = DecodeContext::new(OffsetDateTime::now_utc(), uuid::Uuid::nil());
     let receipt = borderpost_dk::receipt::decode(&reply.body, &ctx)
         .map_err(|e| format!("the answer is not a valid Kvittering: {e}"))?;
@@ -155,6 +157,37 @@ pub fn read_kvittering(reply: &Reply) -> Result<Kvittering, String> {
         status: text("status").unwrap_or_default(),
         error_code: text("errorCode"),
     })
+}
+
+/// What an error answer must never show a caller, by what gives it away:
+/// a library's error stack, a source or file path, a type path, a panic,
+/// or which step of opening encrypted content failed (a padding oracle).
+const INTERNAL_DETAIL: [(&str, &str); 11] = [
+    ("SSL routines", "an OpenSSL error stack"),
+    ("error:0", "an OpenSSL error code"),
+    (":lib(", "an OpenSSL error stack"),
+    (".rs:", "a source location"),
+    ("/home/", "a file path"),
+    ("/root/", "a file path"),
+    ("/work/", "a file path"),
+    ("::", "a type path"),
+    ("panicked", "a panic message"),
+    ("backtrace", "a backtrace"),
+    ("padding", "which decryption step failed"),
+];
+
+/// Checks that an error answer carries no internal detail.
+pub fn no_internal_detail(body: &str) -> Result<(), String> {
+    let lower = body.to_ascii_lowercase();
+    for (marker, what) in INTERNAL_DETAIL {
+        if lower.contains(&marker.to_ascii_lowercase()) {
+            return Err(format!(
+                "the error answer shows {what} ({marker:?}): {}",
+                short(body)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// At most 300 characters of `text`, for reasons.
@@ -194,5 +227,27 @@ mod tests {
         assert!(problem(&reply(400, PROBLEM, urn), 400, Some("signature-invalid")).is_ok());
         let wrong_status = r#"{"type":"t","title":"t","status":400,"detail":"d"}"#;
         assert!(problem(&reply(413, PROBLEM, wrong_status), 413, None).is_err());
+    }
+
+    #[test]
+    fn internal_detail_in_an_error_answer_fails_the_check() {
+        for detail in [
+            "decryption failed: error:0A000086:SSL routines::certificate verify failed",
+            "the content does not decrypt (bad padding)",
+            "cannot read /work/main/data/payload.key",
+            "thread 'main' panicked at gateway/src/app.rs:12:5",
+            "borderpost_gateway::journal::JournalError",
+        ] {
+            let body = format!(
+                r#"{{"type":"t","title":"t","status":400,"detail":{}}}"#,
+                Value::String(detail.to_owned())
+            );
+            assert!(
+                problem(&reply(400, PROBLEM, &body), 400, None).is_err(),
+                "{detail}"
+            );
+        }
+        let fine = r#"{"type":"t","title":"t","status":400,"detail":"the encrypted content could not be opened and verified"}"#;
+        assert!(problem(&reply(400, PROBLEM, fine), 400, None).is_ok());
     }
 }

@@ -66,6 +66,7 @@ fn dpi() -> Dpi {
             },
         }),
         trust_anchors: trust_anchors(),
+        dangerous_skip_chain_check: false,
     })
 }
 

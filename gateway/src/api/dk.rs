@@ -13,7 +13,7 @@ use http::{Request, Response, StatusCode};
 use uuid::Uuid;
 
 use super::{
-    Ctx, adapter_status, body_fault, body_hash, idempotency_key, intake_fault, retry_seconds,
+    Ctx, adapter_fault, body_fault, body_hash, idempotency_key, intake_fault, retry_seconds,
 };
 use crate::app::{Refusal, Submission};
 use crate::http::{self as h, Body};
@@ -133,7 +133,7 @@ where
     {
         Ok(body) => body,
         Err(e) => {
-            let (status, code, detail) = body_fault(&e);
+            let (status, code, detail) = body_fault(&e, ctx.request_id);
             return fejlet(ctx, status, None, code, detail);
         }
     };
@@ -143,7 +143,10 @@ where
     let memo = Memo::new(MemoVersion::V1_1);
     let message = match memo.decode(&borderpost_core::Wire::single(&body), &decode_ctx) {
         Ok(message) => message,
-        Err(e) => return fejlet(ctx, adapter_status(&e), None, e.code(), e.to_string()),
+        Err(e) => {
+            let (status, code, detail) = adapter_fault(&e, ctx.request_id);
+            return fejlet(ctx, status, None, code, detail);
+        }
     };
     let id = message.id;
     let submission = Submission {

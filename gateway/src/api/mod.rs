@@ -14,7 +14,7 @@ use crate::app::{App, IntakeError, Refusal};
 use crate::http::{self as h, Body, BodyError, Problem};
 use crate::metrics::{RequestLabels, RouteLabels};
 use crate::tls::PeerIdentity;
-use borderpost_core::AdapterError;
+use borderpost_core::{AdapterError, ErrorClass};
 
 pub mod canonical;
 pub mod dk;
@@ -133,32 +133,49 @@ fn method_not_allowed(ctx: &Ctx<'_>) -> Response<Body> {
     .into_response()
 }
 
-/// The HTTP status for an adapter error.
+/// The HTTP status for an adapter error: one exhaustive match on the class
+/// the core decides for every variant, so no error kind falls through to a
+/// server error unnoticed.
 pub fn adapter_status(e: &AdapterError) -> StatusCode {
-    match e {
-        AdapterError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AdapterError::Malformed { .. }
-        | AdapterError::Encoding { .. }
-        | AdapterError::Forbidden { .. }
-        | AdapterError::TooDeep { .. }
-        | AdapterError::Signature { .. }
-        | AdapterError::Fingerprint { .. }
-        | AdapterError::Decryption { .. }
-        | AdapterError::Package { .. } => StatusCode::BAD_REQUEST,
-        AdapterError::Schema { .. }
-        | AdapterError::InvalidId { .. }
-        | AdapterError::BusinessRule { .. }
-        | AdapterError::UnsupportedVersion { .. }
-        | AdapterError::Unsupported { .. }
-        | AdapterError::Recipient { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AdapterError::SignerMismatch { .. } => StatusCode::FORBIDDEN,
-        AdapterError::Missing { .. } | AdapterError::Crypto { .. } => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        // A variant added later is an internal fault until mapped here.
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    match e.class() {
+        ErrorClass::Malformed => StatusCode::BAD_REQUEST,
+        ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorClass::Forbidden => StatusCode::FORBIDDEN,
+        ErrorClass::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
+
+/// What a caller is told about an adapter error — its status, stable code
+/// and a detail with nothing internal in it — after the whole story went to
+/// the log with the request id. Every route answers adapter errors through
+/// this one function, in its own format.
+pub fn adapter_fault(e: &AdapterError, request_id: &str) -> (StatusCode, &'static str, String) {
+    let status = adapter_status(e);
+    match e.class() {
+        ErrorClass::Internal => {
+            tracing::error!(request_id, error = %e.log_detail(), "adapter fault");
+            (status, e.code(), INTERNAL.to_owned())
+        }
+        ErrorClass::Malformed
+        | ErrorClass::TooLarge
+        | ErrorClass::Unprocessable
+        | ErrorClass::Forbidden => {
+            if matches!(e, AdapterError::Sealed { .. }) {
+                // Possibly a probe: worth the operator's attention, and the
+                // only place its cause is written down.
+                tracing::warn!(request_id, error = %e.log_detail(), "encrypted content refused");
+            } else {
+                tracing::debug!(request_id, error = %e.log_detail(), "input refused");
+            }
+            (status, e.code(), e.to_string())
+        }
+    }
+}
+
+/// The detail of every internal fault's answer: the request id (in the
+/// answer too) finds the cause in the log.
+pub const INTERNAL: &str = "internal error; the request id finds the cause in the gateway's log";
 
 /// The status, stable code and client-facing detail of an intake error.
 /// Internal faults get a generic detail; the cause goes to the log.
@@ -166,13 +183,8 @@ pub fn intake_fault(e: &IntakeError, request_id: &str) -> (StatusCode, String, S
     match e {
         IntakeError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden".to_owned(), why.clone()),
         IntakeError::Adapter(a) => {
-            let status = adapter_status(a);
-            if status.is_server_error() {
-                tracing::error!(request_id, error = %a, "adapter fault");
-                (status, a.code().to_owned(), "internal error".to_owned())
-            } else {
-                (status, a.code().to_owned(), a.to_string())
-            }
+            let (status, code, detail) = adapter_fault(a, request_id);
+            (status, code.to_owned(), detail)
         }
         IntakeError::Conflict(_) => (StatusCode::CONFLICT, "conflict".to_owned(), e.to_string()),
         IntakeError::Unroutable(why) => (
@@ -219,7 +231,7 @@ pub fn retry_seconds(wait: std::time::Duration) -> u64 {
 }
 
 /// The status, code and detail for a body that could not be read.
-pub fn body_fault(e: &BodyError) -> (StatusCode, &'static str, String) {
+pub fn body_fault(e: &BodyError, request_id: &str) -> (StatusCode, &'static str, String) {
     match e {
         BodyError::TooLarge(limit) => (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -231,11 +243,14 @@ pub fn body_fault(e: &BodyError) -> (StatusCode, &'static str, String) {
             "timeout",
             "the body did not arrive in time".to_owned(),
         ),
-        BodyError::Broken(why) => (
-            StatusCode::BAD_REQUEST,
-            "broken-body",
-            format!("the body could not be read: {why}"),
-        ),
+        BodyError::Broken(why) => {
+            tracing::debug!(request_id, error = %why, "body read failed");
+            (
+                StatusCode::BAD_REQUEST,
+                "broken-body",
+                "the body could not be read to its end".to_owned(),
+            )
+        }
     }
 }
 
@@ -268,6 +283,6 @@ pub fn idempotency_key(headers: &http::HeaderMap) -> Result<Option<String>, Stri
 
 /// The response when a body could not be read.
 pub fn problem_for_body(e: &BodyError, request_id: &str) -> Response<Body> {
-    let (status, code, detail) = body_fault(e);
+    let (status, code, detail) = body_fault(e, request_id);
     Problem::new(status, code, detail, request_id).into_response()
 }

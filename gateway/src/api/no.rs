@@ -24,8 +24,7 @@ use http::{Request, Response, StatusCode};
 use uuid::Uuid;
 
 use super::{
-    Ctx, adapter_status, body_hash, idempotency_key, intake_fault, problem_for_body,
-    refusal_problem,
+    Ctx, adapter_fault, body_hash, idempotency_key, intake_fault, problem_for_body, refusal_problem,
 };
 use crate::app::Submission;
 use crate::http::{self as h, Body, Problem};
@@ -93,7 +92,8 @@ where
     if let Some(kanal) = &kanal
         && let Err(e) = transport::validate_kanal(kanal)
     {
-        return problem(ctx, StatusCode::BAD_REQUEST, e.code(), e.to_string());
+        let (status, code, detail) = adapter_fault(&e, ctx.request_id);
+        return problem(ctx, status, code, detail);
     }
     let idempotency = match idempotency_key(&parts.headers) {
         Ok(key) => key,
@@ -144,14 +144,17 @@ where
     .await;
     let (message, hash) = match decoded {
         Ok(Ok(decoded)) => decoded,
-        Ok(Err(e)) => return problem(ctx, adapter_status(&e), e.code(), e.to_string()),
+        Ok(Err(e)) => {
+            let (status, code, detail) = adapter_fault(&e, ctx.request_id);
+            return problem(ctx, status, code, detail);
+        }
         Err(e) => {
             tracing::error!(request_id = ctx.request_id, error = %e, "decoding task failed");
             return problem(
                 ctx,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "internal error",
+                super::INTERNAL,
             );
         }
     };

@@ -244,3 +244,55 @@ async fn limits_can_differ_per_route() {
     assert_eq!(reply.status, 202, "{}", reply.text());
     h.stop().await;
 }
+
+/// Sends `GET /v1/messages/{random}` with `extra` header fields over
+/// HTTP/1.1 or HTTP/2 and returns the status.
+async fn status_with_headers(h: &Harness, alpn: &[u8], extra: usize) -> u16 {
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let tls = borderpost_tests::raw_tls_alpn(&h.pki, h.gateway.ingress, "sender-dk", alpn)
+        .await
+        .unwrap();
+    let mut request = http::Request::get(format!(
+        "https://localhost/v1/messages/{}",
+        uuid::Uuid::new_v4()
+    ));
+    for i in 0..extra {
+        request = request.header(format!("x-extra-{i}"), i.to_string());
+    }
+    let request = request.body(Empty::<bytes::Bytes>::new()).unwrap();
+    let io = TokioIo::new(tls);
+    let response = if alpn == b"h2" {
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        sender.send_request(request).await
+    } else {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+        tokio::spawn(conn);
+        sender.send_request(request).await
+    };
+    match response {
+        Ok(response) => response.status().as_u16(),
+        // A server may also close the connection on a header flood.
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_count_limit_holds_on_http1_and_http2() {
+    let h = Harness::start().await;
+    // The default limit is 100 header fields.
+    for alpn in [&b"http/1.1"[..], b"h2"] {
+        let within = status_with_headers(&h, alpn, 50).await;
+        assert_eq!(within, 404, "{}", String::from_utf8_lossy(alpn));
+        let over = status_with_headers(&h, alpn, 1600).await;
+        assert!(
+            over == 431 || (alpn == b"http/1.1" && over == 0),
+            "{}: {over}",
+            String::from_utf8_lossy(alpn)
+        );
+    }
+    h.stop().await;
+}

@@ -271,6 +271,114 @@ pub(crate) async fn signer_mismatch(ctx: &Ctx) -> Outcome {
     outcome
 }
 
+/// The sample business message, signed by the sender, declaring the
+/// fingerprint of `cms` — a package built (or broken) by the case.
+fn with_package(ctx: &Ctx, party: &Party, cms: &[u8]) -> Result<(String, Vec<u8>), String> {
+    let sample = ctx.sample(DPI_DIGITAL_JSON)?;
+    let org = party.org()?.clone();
+    let signer = party.signer()?;
+    let id = uuid::Uuid::new_v4();
+    let fingerprint = borderpost_no::cms::fingerprint(cms).map_err(|e| e.to_string())?;
+    let payload = messages::sample_business_message(
+        &sample,
+        &org,
+        &provider(ctx),
+        id,
+        DK_RECIPIENT,
+        Some(&fingerprint),
+    )?;
+    let jwt = borderpost_no::jwt::sign(&payload, &signer).map_err(|e| e.to_string())?;
+    messages::dpi_body(jwt.as_bytes(), cms, id)
+}
+
+/// NO-012: every way a package can fail to open after its fingerprint
+/// matched gets one answer — else a sender holding someone else's
+/// captured package could decrypt it through the answers (a padding
+/// oracle).
+pub(crate) async fn one_answer_for_sealed_content(ctx: &Ctx) -> Outcome {
+    let mut t = Trace::default();
+    let party = match ctx.no_sender() {
+        Ok(p) => p,
+        Err(why) => return t.skip(why),
+    };
+    let packages = (|| -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+        let org = party.org()?.clone();
+        let own = party.signer()?;
+        let message = messages::full(
+            &org,
+            DK_RECIPIENT,
+            &format!("Conformance NO-012 {}", ctx.nonce),
+        )?;
+        let good = messages::dpi(&message, &own, &ctx.dpi_cert, &provider(ctx))?.cms;
+        // The ciphertext ends the CMS: a flipped byte in its next-to-last
+        // block garbles the last block's padding.
+        let mut padding = good.clone();
+        let at = padding
+            .len()
+            .checked_sub(17)
+            .ok_or("the package is too short")?;
+        padding[at] ^= 0x01;
+        let not_zip =
+            borderpost_no::cms::encrypt(&[0x5a; 4000], &ctx.dpi_cert).map_err(|e| e.to_string())?;
+        let other_key =
+            messages::dpi(&message, &own, &party.certificate_der()?, &provider(ctx))?.cms;
+        Ok(vec![
+            ("the padding of the last block broken", padding),
+            ("well padded, but not a ZIP archive", not_zip),
+            ("encrypted to another certificate", other_key),
+        ])
+    })();
+    let packages = match packages {
+        Ok(p) => p,
+        Err(why) => return t.skip(format!("cannot build the packages: {why}")),
+    };
+    let mut answers = Vec::new();
+    for (what, cms) in packages {
+        let (content_type, body) = match with_package(ctx, &party, &cms) {
+            Ok(b) => b,
+            Err(why) => return t.skip(format!("cannot build the request: {why}")),
+        };
+        let Some(reply) = post(
+            &mut t,
+            &party,
+            what,
+            &dpi_url(ctx),
+            &content_type,
+            body,
+            true,
+        )
+        .await
+        else {
+            return t.fail("no answer");
+        };
+        let doc = match checks::problem(&reply, 400, None) {
+            Ok(doc) => doc,
+            Err(why) => return t.fail(format!("{what}: {why}")),
+        };
+        answers.push((
+            what,
+            reply.status.as_u16(),
+            checks::problem_code(&doc).unwrap_or_default(),
+            doc["detail"].as_str().unwrap_or("").to_owned(),
+            doc["title"].as_str().unwrap_or("").to_owned(),
+        ));
+    }
+    let (_, status, code, detail, title) = &answers[0];
+    for (what, s, c, d, ti) in &answers[1..] {
+        if (s, c, d, ti) != (status, code, detail, title) {
+            return t.fail(format!(
+                "the answers differ: {:?} got {s} {c} {d:?}, {:?} got {status} {code} {detail:?}",
+                what, answers[0].0
+            ));
+        }
+    }
+    t.pass(format!(
+        "{} failures, one answer: {status} {code}: {}",
+        answers.len(),
+        short(detail)
+    ))
+}
+
 /// NO-007.
 pub(crate) async fn wrong_recipient_key(ctx: &Ctx) -> Outcome {
     expect_problem(
@@ -288,7 +396,7 @@ pub(crate) async fn wrong_recipient_key(ctx: &Ctx) -> Outcome {
             Ok((request.content_type, request.body))
         },
         400,
-        "decryption-failed",
+        "content-invalid",
     )
     .await
 }
