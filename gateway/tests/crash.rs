@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use borderpost_conformance::sim::{self, Pki, client::Client};
 use borderpost_gateway::demo::{self, Ports};
+use borderpost_sim::{self as sim, Pki, client::Client};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};

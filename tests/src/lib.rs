@@ -11,10 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use borderpost_conformance::sim::{self, Delivery, Pki, client::Client, client::Reply};
 use borderpost_gateway::config::Config;
 use borderpost_gateway::demo::{self, Ports};
 use borderpost_gateway::gateway::{self, Running};
+use borderpost_sim::{self as sim, Delivery, Pki, client::Client, client::Reply};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use borderpost_conformance::load::{self, Format, Generate, Identity, LoadConfig, Mode, Template};
-use borderpost_conformance::sim;
 use borderpost_core::PartyId;
+use borderpost_sim as sim;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 
 /// The format of a generated message.

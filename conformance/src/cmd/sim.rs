@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use borderpost_conformance::sim::{self, Pki, dk, no};
 use borderpost_core::PartyId;
+use borderpost_sim::{self as sim, Pki, dk, no};
 use tokio::net::TcpListener;
 
 /// Which simulator.

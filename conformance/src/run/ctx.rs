@@ -17,7 +17,7 @@ use super::options::{Error, Options, host_port, is_loopback};
 use super::party::{Party, organisation_der};
 use super::probe;
 use super::report::{Evidence, Outcome, Verdict, body_excerpt};
-use crate::sim::{self, Client, Delivery, Recorded, RecordedSummary, Reply};
+use borderpost_sim::{self as sim, Client, Delivery, Recorded, RecordedSummary, Reply};
 
 /// How often a wait polls.
 const POLL: Duration = Duration::from_millis(150);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use borderpost_conformance::load::{
     self, Format, Generate, Identity, LoadConfig, LoadError, Mode, Report, Target, Template,
 };
-use borderpost_conformance::sim::{self, ArrivalPage, Client, Delivery, Pki, Running};
+use borderpost_sim::{self as sim, ArrivalPage, Client, Delivery, Pki, Running};
 use http::{Method, StatusCode};
 use tokio::net::TcpListener;
 

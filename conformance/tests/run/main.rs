@@ -22,8 +22,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use borderpost_conformance::sim::{self, Pki};
 use borderpost_core::xml::{self, Element, XmlLimits};
+use borderpost_sim::{self as sim, Pki};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;

@@ -1,7 +1,16 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::common::*;
+use borderpost_sim::{self as sim, Client, Pki};
+
+fn pki() -> Pki {
+    sim::find_pki().expect("certs-example/ beside the crate")
+}
+
+/// The gateway's client certificate (issued by the federation root).
+fn client() -> Client {
+    Client::new(&pki(), "gateway").unwrap()
+}
 
 /// `sim --listen 127.0.0.1:0` prints the bound address first, serves on
 /// it, and ends cleanly on SIGTERM.

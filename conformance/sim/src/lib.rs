@@ -1,4 +1,20 @@
-//! Simulators of national receiving systems.
+//! Simulators of national receiving systems, strict like the real services,
+//! for Borderpost's `demo`, the conformance suite and the tests.
+//!
+//! This crate is on its own so that what runs the simulators links only
+//! them: the gateway's `borderpost demo` starts them in-process and must
+//! not pull in the conformance runner or the load generator
+//! (`borderpost-conformance`), which in turn run them as
+//! `borderpost-conformance sim` and `run --start-sims`.
+//!
+//! Why the simulators validate with Borderpost's own adapters: an adapter
+//! *is* Borderpost's executable reading of the national specification
+//! (schema, business rules, signatures, encryption), tested against the
+//! official samples. A simulator that decodes with it checks a sender
+//! against exactly that reading — and a bug in an adapter's encoder shows
+//! up as a refusal here instead of in production. What the adapters cannot
+//! check (which postbox addresses exist, who is registered) is the
+//! simulator's own state.
 //!
 //! Each simulator is the receiving side of one national protocol, strict
 //! like the real service: it validates every message (schema, signatures,
@@ -43,6 +59,8 @@
 //!   with what it sent through a gateway (translation fidelity), which is
 //!   why the simulator keeps what its own decoder read rather than a
 //!   summary.
+
+#![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
@@ -824,7 +842,7 @@ pub fn find_pki() -> Option<Pki> {
         }
         dir = d.parent().map(Path::to_owned);
     }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example");
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-example");
     built
         .join("postbox-dk.crt")
         .is_file()
