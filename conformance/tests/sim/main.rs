@@ -9,5 +9,6 @@
     reason = "test helpers outside #[test] functions: a failed expectation is a failed test"
 )]
 
-// Port 0, the first line, SIGTERM, options of the other country.
+// Port 0, the first line, SIGTERM, the built-in PKI from an empty
+// directory, options of the other country.
 mod cli;
