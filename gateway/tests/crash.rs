@@ -9,14 +9,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use borderpost_conformance::sim::{self, Pki, client::Client};
 use borderpost_gateway::demo::{self, Ports};
+use borderpost_sim::{self as sim, Pki, client::Client};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 
+/// The example PKI's directory: the gateway's configuration names its files.
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
+}
+
 fn pki() -> Pki {
-    Pki::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example"))
+    Pki::new(certs())
 }
 
 async fn free_port() -> SocketAddr {
@@ -113,7 +118,7 @@ async fn every_accepted_message_is_delivered_exactly_once_across_a_sigkill() {
         no: no.addr,
     };
     let config = data.join("borderpost.toml");
-    std::fs::write(&config, demo::config_toml(&pki.dir, &data, &ports)).unwrap();
+    std::fs::write(&config, demo::config_toml(&certs(), &data, &ports)).unwrap();
     let log = data.join("gateway.log");
     let mut gateway = start(&config, ports.admin, &log).await;
 

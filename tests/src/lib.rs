@@ -11,10 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use borderpost_conformance::sim::{self, Delivery, Pki, client::Client, client::Reply};
 use borderpost_gateway::config::Config;
 use borderpost_gateway::demo::{self, Ports};
 use borderpost_gateway::gateway::{self, Running};
+use borderpost_sim::{self as sim, Delivery, Pki, client::Client, client::Reply};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -28,28 +28,35 @@ pub struct Harness {
     pub no: sim::Running,
     /// The example PKI.
     pub pki: Pki,
+    /// Its directory: the gateway's configuration names its files.
+    pub certs: PathBuf,
     /// The data directory (journal), removed on `stop`.
     pub data: PathBuf,
     /// The configuration text the gateway runs with.
     pub config: String,
 }
 
+/// The example PKI's directory in the repository.
+pub fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
+}
+
 /// The example PKI.
 pub fn pki() -> Pki {
-    Pki::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example"))
+    Pki::new(certs())
 }
 
 /// A copy of the example PKI in a fresh directory, for tests that change
 /// certificate files under a running gateway.
-pub fn pki_copy() -> Pki {
+pub fn pki_copy() -> PathBuf {
     let dir = tempdir("pki");
-    for entry in std::fs::read_dir(pki().dir).unwrap() {
+    for entry in std::fs::read_dir(certs()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
             std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
         }
     }
-    Pki::new(dir)
+    dir
 }
 
 /// A fresh directory under the system temp dir.
@@ -73,12 +80,13 @@ impl Harness {
 
     /// Like [`Harness::start`], with the configuration text edited first.
     pub async fn start_with(edit: impl FnOnce(String) -> String) -> Harness {
-        Harness::start_with_pki(pki(), edit).await
+        Harness::start_with_pki(certs(), edit).await
     }
 
     /// Like [`Harness::start_with`], with the PKI (and so the certificate
-    /// files the gateway reads) in another directory.
-    pub async fn start_with_pki(pki: Pki, edit: impl FnOnce(String) -> String) -> Harness {
+    /// files the gateway reads) in the directory `certs`.
+    pub async fn start_with_pki(certs: PathBuf, edit: impl FnOnce(String) -> String) -> Harness {
+        let pki = Pki::new(&certs);
         let dk = sim::dk::start(listener().await, &pki, sim::dk::DkOptions::default()).unwrap();
         let no = sim::no::start(listener().await, &pki, sim::no::NoOptions::default()).unwrap();
         let data = tempdir("e2e");
@@ -89,7 +97,7 @@ impl Harness {
             dk: dk.addr,
             no: no.addr,
         };
-        let config = edit(demo::config_toml(&pki.dir, &data, &ports));
+        let config = edit(demo::config_toml(&certs, &data, &ports));
         let parsed = Config::parse(&config, &data).unwrap_or_else(|e| panic!("{e}"));
         let gateway = gateway::start(parsed).await.unwrap();
         Harness {
@@ -97,6 +105,7 @@ impl Harness {
             dk,
             no,
             pki,
+            certs,
             data,
             config,
         }
@@ -236,20 +245,13 @@ pub async fn raw_tls_alpn(
     name: &str,
     alpn: &[u8],
 ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
-    use rustls_pki_types::pem::PemObject;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pki_types::CertificateDer::pem_file_iter(pki.dir.join("ca-all.crt")).unwrap()
-    {
-        roots.add(cert.unwrap()).unwrap();
+    for cert in pki.certificates("ca-all.crt").unwrap() {
+        roots.add(cert).unwrap();
     }
-    let chain: Vec<_> =
-        rustls_pki_types::CertificateDer::pem_file_iter(pki.dir.join(format!("{name}.crt")))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(pki.dir.join(format!("{name}.key")))
-        .unwrap();
+    let chain = pki.certificates(&format!("{name}.crt")).unwrap();
+    let key = pki.private_key(&format!("{name}.key")).unwrap();
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use borderpost_conformance::load::{self, Format, Generate, Identity, LoadConfig, Mode, Template};
-use borderpost_conformance::sim;
+use borderpost_conformance::load::{
+    self, Format, Generate, Identity, LoadConfig, Mode, Pem, Template,
+};
 use borderpost_core::PartyId;
+use borderpost_sim::Pki;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 
 /// The format of a generated message.
@@ -110,7 +112,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     timeout: Duration,
     /// The example PKI directory (default: certs-example/ here or in a
-    /// parent).
+    /// parent, else the copy built into this program).
     #[arg(long, value_name = "DIR")]
     pki: Option<PathBuf>,
     /// The client certificate's name in the PKI (NAME.crt, NAME.key).
@@ -173,24 +175,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 
 /// The library configuration from the options.
 fn config(args: Args) -> anyhow::Result<LoadConfig> {
-    let (cert, key, ca) = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => {
-            let ca = match &args.ca {
-                Some(ca) => ca.clone(),
-                None => find_pki(&args.pki)?.path("ca-all.crt"),
-            };
-            (cert.clone(), key.clone(), ca)
-        }
-        _ => {
-            let pki = find_pki(&args.pki)?;
-            (
-                pki.path(&format!("{}.crt", args.client)),
-                pki.path(&format!("{}.key", args.client)),
-                args.ca.clone().unwrap_or_else(|| pki.path("ca-all.crt")),
-            )
-        }
-    };
-    let identity = Identity::from_files(&cert, &key, &ca)?;
+    let identity = identity(&args)?;
 
     let template = match (&args.message, args.size) {
         (Some(path), _) => {
@@ -288,13 +273,41 @@ fn config(args: Args) -> anyhow::Result<LoadConfig> {
     })
 }
 
-fn find_pki(dir: &Option<PathBuf>) -> anyhow::Result<sim::Pki> {
-    match dir {
-        Some(dir) => Ok(sim::Pki::new(dir)),
-        None => sim::find_pki().context(
-            "certs-example/ not found in the current directory or a parent; give --pki DIR or --cert/--key/--ca",
-        ),
-    }
+/// The client identity: `--cert`/`--key`, else `--client` of the example
+/// PKI (`--pki DIR`, else `certs-example/` here or in a parent, else the
+/// copy built into this program); the CAs from `--ca`, else the PKI's
+/// `ca-all.crt`.
+fn identity(args: &Args) -> anyhow::Result<Identity> {
+    let file = |path: &PathBuf| -> anyhow::Result<Pem> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Pem::new(path, bytes))
+    };
+    let pki = || {
+        args.pki
+            .as_ref()
+            .map_or_else(Pki::find_or_built_in, Pki::new)
+    };
+    let from_pki = |pki: &Pki, name: &str| -> anyhow::Result<Pem> {
+        let bytes = pki
+            .read(name)
+            .with_context(|| format!("reading {}", pki.origin(name).display()))?;
+        Ok(Pem::new(pki.origin(name), bytes))
+    };
+    let ca = match &args.ca {
+        Some(ca) => file(ca)?,
+        None => from_pki(&pki(), "ca-all.crt")?,
+    };
+    let (cert, key) = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => (file(cert)?, file(key)?),
+        _ => {
+            let pki = pki();
+            (
+                from_pki(&pki, &format!("{}.crt", args.client))?,
+                from_pki(&pki, &format!("{}.key", args.client))?,
+            )
+        }
+    };
+    Ok(Identity::from_pem(cert, key, ca)?)
 }
 
 /// A duration such as `15`, `15s`, `1.5s`, `500ms`, `2m` or `1h` (a bare

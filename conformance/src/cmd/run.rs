@@ -55,7 +55,8 @@ pub(crate) struct Args {
     #[arg(long)]
     start_sims: bool,
     /// The example PKI: other senders and the negative certificates.
-    /// Default: certs-example/ here or in a parent.
+    /// Default: certs-example/ here or in a parent, else the copy built
+    /// into this program.
     #[arg(long, value_name = "DIR")]
     certs: Option<PathBuf>,
     /// Another copy of the official protocol samples (the layout of

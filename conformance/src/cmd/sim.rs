@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use borderpost_conformance::sim::{self, Pki, dk, no};
 use borderpost_core::PartyId;
+use borderpost_sim::{Pki, dk, no};
 use tokio::net::TcpListener;
 
 /// Which simulator.
@@ -43,7 +43,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
     /// The example PKI directory. Default: `certs-example/` in the current
-    /// directory or a parent.
+    /// directory or a parent, else the copy built into this program.
     #[arg(long, value_name = "DIR")]
     pki: Option<PathBuf>,
     /// dk: a recipient without Digital Post (repeatable). Default:
@@ -72,12 +72,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
-    let pki = match &args.pki {
-        Some(dir) => Pki::new(dir),
-        None => sim::find_pki().context(
-            "certs-example/ not found in the current directory or a parent; give --pki DIR",
-        )?,
-    };
+    let pki = args
+        .pki
+        .as_ref()
+        .map_or_else(Pki::find_or_built_in, Pki::new);
     let receipt_delay = Duration::from_millis(args.receipt_delay_ms);
     let listen = args.listen.unwrap_or(args.country.default_listen());
     let listener = TcpListener::bind(listen)
@@ -114,9 +112,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     .with_context(|| {
         format!(
-            "starting the {:?} simulator with the PKI in {}",
-            args.country,
-            pki.dir.display()
+            "starting the {:?} simulator (example PKI: {pki})",
+            args.country
         )
     })?;
 
@@ -126,7 +123,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     writeln!(stdout, "listening on {}", running.addr).context("writing to stdout")?;
     stdout.flush().context("writing to stdout")?;
     drop(stdout);
-    tracing::info!(addr = %running.addr, country = ?args.country, pki = %pki.dir.display(), "simulator running");
+    tracing::info!(addr = %running.addr, country = ?args.country, pki = %pki, "simulator running");
 
     shutdown_signal().await?;
     tracing::info!("stopping");

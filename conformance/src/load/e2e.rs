@@ -25,7 +25,7 @@ use super::conn::{Conn, Connector};
 use super::payload::uuids_in;
 use super::stats::Latencies;
 use super::target::Target;
-use crate::sim::{ArrivalPage, Arrived};
+use borderpost_sim::{ArrivalPage, Arrived};
 
 /// How long one long poll waits at the simulator.
 const POLL_WAIT_MS: u64 = 250;

@@ -2,7 +2,7 @@
 //! server, and the CAs its certificate is checked against.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use borderpost_core::PartyId;
@@ -10,6 +10,15 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::LoadError;
+
+/// One PEM file's bytes and where they came from (named in errors).
+#[derive(Clone)]
+pub struct Pem {
+    /// Where the bytes came from: a path, or a name in the built-in PKI.
+    pub origin: PathBuf,
+    /// The PEM text.
+    pub bytes: Vec<u8>,
+}
 
 /// A client certificate with its key, and the trusted CAs.
 pub struct Identity {
@@ -19,6 +28,29 @@ pub struct Identity {
     cert_pem: Vec<u8>,
     key_pem: Vec<u8>,
 }
+
+// === impl Pem ===
+
+impl Pem {
+    /// `bytes`, read from `origin`.
+    pub fn new(origin: impl Into<PathBuf>, bytes: Vec<u8>) -> Pem {
+        Pem {
+            origin: origin.into(),
+            bytes,
+        }
+    }
+}
+
+impl fmt::Debug for Pem {
+    // It may be a key: name it, never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pem")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+// === impl Identity ===
 
 impl fmt::Debug for Identity {
     // The key is a credential: never print it.
@@ -30,8 +62,6 @@ impl fmt::Debug for Identity {
     }
 }
 
-// === impl Identity ===
-
 impl Identity {
     /// Reads the PEM files: the certificate chain (leaf first), its
     /// private key, and the CA certificates that vouch for the server.
@@ -42,26 +72,36 @@ impl Identity {
                 detail: e.to_string(),
             })
         };
+        Identity::from_pem(
+            Pem::new(cert, read(cert)?),
+            Pem::new(key, read(key)?),
+            Pem::new(ca, read(ca)?),
+        )
+    }
+
+    /// The same from PEM already read (from files, or from the example
+    /// PKI built into the simulators).
+    pub fn from_pem(cert: Pem, key: Pem, ca: Pem) -> Result<Identity, LoadError> {
         fn pem(path: &Path) -> impl Fn(rustls_pki_types::pem::Error) -> LoadError + '_ {
             move |e| LoadError::Pki {
                 path: path.to_owned(),
                 detail: e.to_string(),
             }
         }
-        let cert_pem = read(cert)?;
-        let key_pem = read(key)?;
-        let ca_pem = read(ca)?;
-        let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        let chain = CertificateDer::pem_slice_iter(&cert.bytes)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(pem(cert))?;
-        let roots = CertificateDer::pem_slice_iter(&ca_pem)
+            .map_err(pem(&cert.origin))?;
+        let roots = CertificateDer::pem_slice_iter(&ca.bytes)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(pem(ca))?;
-        let key_der = PrivateKeyDer::from_pem_slice(&key_pem).map_err(pem(key))?;
-        for (path, empty) in [(cert, chain.is_empty()), (ca, roots.is_empty())] {
+            .map_err(pem(&ca.origin))?;
+        let key_der = PrivateKeyDer::from_pem_slice(&key.bytes).map_err(pem(&key.origin))?;
+        for (origin, empty) in [
+            (&cert.origin, chain.is_empty()),
+            (&ca.origin, roots.is_empty()),
+        ] {
             if empty {
                 return Err(LoadError::Pki {
-                    path: path.to_owned(),
+                    path: origin.clone(),
                     detail: "no certificate".to_owned(),
                 });
             }
@@ -70,8 +110,8 @@ impl Identity {
             chain,
             key: key_der,
             roots,
-            cert_pem,
-            key_pem,
+            cert_pem: cert.bytes,
+            key_pem: key.bytes,
         })
     }
 

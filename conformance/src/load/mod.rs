@@ -42,7 +42,7 @@ mod target;
 mod worker;
 
 pub use error::{LoadError, RequestError};
-pub use identity::Identity;
+pub use identity::{Identity, Pem};
 pub use payload::{Format, Generate, Template};
 pub use report::{EndToEnd, Report};
 pub use stats::Percentiles;

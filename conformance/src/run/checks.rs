@@ -7,7 +7,7 @@ use borderpost_core::{DecodeContext, Receipt};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::sim::Reply;
+use borderpost_sim::Reply;
 
 /// The media type of a problem document.
 pub const PROBLEM: &str = "application/problem+json";

@@ -17,7 +17,7 @@ use super::options::{Error, Options, host_port, is_loopback};
 use super::party::{Party, organisation_der};
 use super::probe;
 use super::report::{Evidence, Outcome, Verdict, body_excerpt};
-use crate::sim::{self, Client, Delivery, Recorded, RecordedSummary, Reply};
+use borderpost_sim::{self as sim, Client, Delivery, Recorded, RecordedSummary, Reply};
 
 /// How often a wait polls.
 const POLL: Duration = Duration::from_millis(150);
@@ -38,8 +38,9 @@ pub struct Ctx {
     pub primary: Party,
     /// Its organisation.
     pub sender: PartyId,
-    /// The example PKI, if found.
-    pub pki: Option<PathBuf>,
+    /// The example PKI: `--certs DIR`, else `certs-example/` here or in a
+    /// parent, else the copy built into the simulators.
+    pub pki: sim::Pki,
     /// The target's TLS server certificate chain (DER, leaf first).
     pub server_chain: Vec<Vec<u8>>,
     /// The TLS version the sender's handshake negotiated.
@@ -222,15 +223,9 @@ impl Ctx {
 
         let pki = options
             .certs
-            .clone()
-            .or_else(|| sim::find_pki().map(|p| p.dir));
-        match &pki {
-            Some(dir) => notes.push(format!("example PKI: {}", dir.display())),
-            None => notes.push(
-                "example PKI: not found (cases needing other senders or negative certificates skip)"
-                    .to_owned(),
-            ),
-        }
+            .as_ref()
+            .map_or_else(sim::Pki::find_or_built_in, sim::Pki::new);
+        notes.push(format!("example PKI: {pki}"));
         let protocols = options.protocols.clone();
         match &protocols {
             Some(dir) => notes.push(format!("official samples: {}", dir.display())),
@@ -241,10 +236,6 @@ impl Ctx {
         let mut sim_dk = options.sim_dk.clone();
         let mut sim_no = options.sim_no.clone();
         if options.start_sims {
-            let dir = pki.clone().ok_or_else(|| {
-                Error::Simulators("--start-sims needs the example PKI (--certs DIR)".to_owned())
-            })?;
-            let pki = sim::Pki::new(dir);
             let (dk, url) = start_sim(&sim_dk, |l| {
                 sim::dk::start(l, &pki, sim::dk::DkOptions::default())
             })
@@ -306,43 +297,47 @@ impl Ctx {
         &self.sender
     }
 
-    /// The path of `name` in the example PKI, if the PKI was found and has
-    /// it.
-    pub fn pki_file(&self, name: &str) -> Option<PathBuf> {
-        let path = self.pki.as_ref()?.join(name);
-        path.is_file().then_some(path)
+    /// The file `name` of the example PKI, if it has it.
+    pub fn pki_file(&self, name: &str) -> Option<Vec<u8>> {
+        self.pki.read(name).ok()
     }
 
     /// A party from the example PKI (`NAME.crt` + `NAME.key`), or why not.
     pub fn pki_party(&self, name: &str) -> Result<Party, String> {
-        let (Some(cert), Some(key)) = (
-            self.pki_file(&format!("{name}.crt")),
-            self.pki_file(&format!("{name}.key")),
-        ) else {
+        let (cert, key) = (format!("{name}.crt"), format!("{name}.key"));
+        let (Some(cert_pem), Some(key_pem)) = (self.pki_file(&cert), self.pki_file(&key)) else {
             return Err(format!(
-                "needs {name}.crt and {name}.key from the example PKI (--certs DIR)"
+                "needs {cert} and {key} from the example PKI (--certs DIR)"
             ));
         };
-        Party::load(name, &cert, &key, &self.roots).map_err(|e| e.to_string())
+        Party::from_pem(
+            name,
+            cert_pem,
+            key_pem,
+            &self.pki.origin(&cert),
+            &self.pki.origin(&key),
+            &self.roots,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// The main sender presenting its chain with the example PKI's
     /// certificate `extra` appended after it (same key), or why not.
     pub fn primary_with_extra(&self, extra: &str) -> Result<Party, String> {
-        let file = self
+        let extra_pem = self
             .pki_file(extra)
             .ok_or_else(|| format!("needs {extra} from the example PKI (--certs DIR)"))?;
         let mut cert_pem = self.primary.cert_pem.clone();
         if !cert_pem.ends_with(b"\n") {
             cert_pem.push(b'\n');
         }
-        cert_pem.extend(std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?);
+        cert_pem.extend(extra_pem);
         let name = format!("{} + {extra}", self.primary.name);
         Party::from_pem(
             &name,
             cert_pem,
             self.primary.key_pem.clone(),
-            &file,
+            &self.pki.origin(extra),
             Path::new("(the sender's key)"),
             &self.roots,
         )

@@ -39,7 +39,9 @@ pub struct Options {
     /// Start the simulators in-process, listening on the addresses of
     /// `sim_dk` / `sim_no` (port 0: any free port).
     pub start_sims: bool,
-    /// The example PKI (other senders, the negative certificates).
+    /// The example PKI's directory (other senders, the negative
+    /// certificates); `None`: `certs-example/` here or in a parent, else the
+    /// copy built into the simulators.
     pub certs: Option<PathBuf>,
     /// Another copy of the official protocol material (the layout of
     /// `conformance/protocols/`); `None`: the embedded copies.

@@ -12,7 +12,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::Error;
-use crate::sim::Client;
+use borderpost_sim::Client;
 
 /// A sender identity and an mTLS client presenting it.
 #[derive(Clone)]

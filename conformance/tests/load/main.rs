@@ -9,26 +9,31 @@
     reason = "test helpers outside #[test] functions: a failed expectation is a failed test"
 )]
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use borderpost_conformance::load::{
     self, Format, Generate, Identity, LoadConfig, LoadError, Mode, Report, Target, Template,
 };
-use borderpost_conformance::sim::{self, ArrivalPage, Client, Delivery, Pki, Running};
+use borderpost_sim::{self as sim, ArrivalPage, Client, Delivery, Pki, Running};
 use http::{Method, StatusCode};
 use tokio::net::TcpListener;
 
+/// The repository's example PKI.
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
+}
+
 fn pki() -> Pki {
-    sim::find_pki().expect("certs-example/ beside the crate")
+    Pki::new(certs())
 }
 
 fn identity(name: &str) -> Identity {
-    let pki = pki();
     Identity::from_files(
-        &pki.path(&format!("{name}.crt")),
-        &pki.path(&format!("{name}.key")),
-        &pki.path("ca-all.crt"),
+        &certs().join(format!("{name}.crt")),
+        &certs().join(format!("{name}.key")),
+        &certs().join("ca-all.crt"),
     )
     .unwrap()
 }
@@ -358,9 +363,8 @@ async fn arrivals_page_by_sequence_number() {
 async fn the_command_line_reports_and_refuses() {
     let sim = dk_sim().await;
     let json = std::env::temp_dir().join(format!("load-{}.json", uuid::Uuid::new_v4()));
-    let pki = pki();
     let output = tokio::task::spawn_blocking({
-        let (url, json, pki) = (memo_url(&sim), json.clone(), pki.dir.clone());
+        let (url, json, pki) = (memo_url(&sim), json.clone(), certs());
         move || {
             Command::new(env!("CARGO_BIN_EXE_borderpost-conformance"))
                 .args([
@@ -398,22 +402,25 @@ async fn the_command_line_reports_and_refuses() {
     );
     let _ = std::fs::remove_file(&json);
 
-    let refused = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_borderpost-conformance"))
-            .args([
-                "load",
-                "--target",
-                "https://192.0.2.1/",
-                "--requests",
-                "1",
-                "--pki",
-            ])
-            .arg(&pki.dir)
-            .output()
-            .unwrap()
+    // From a directory with no certs-example/ above it and without --pki,
+    // the client identity comes from the example PKI built into the
+    // binary: it is read before the target is judged, so a missing PKI
+    // would be the error here.
+    let empty = std::env::temp_dir().join(format!("load-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let refused = tokio::task::spawn_blocking({
+        let empty = empty.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_borderpost-conformance"))
+                .args(["load", "--target", "https://192.0.2.1/", "--requests", "1"])
+                .current_dir(empty)
+                .output()
+                .unwrap()
+        }
     })
     .await
     .unwrap();
+    std::fs::remove_dir(&empty).unwrap();
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("not a loopback address"), "{stderr}");

@@ -18,11 +18,10 @@
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use borderpost_conformance::sim::{self, Pki};
 use borderpost_core::xml::{self, Element, XmlLimits};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -33,19 +32,19 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 
-fn pki() -> Pki {
-    sim::find_pki().expect("certs-example/ beside the crate")
+/// The repository's example PKI.
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example")
 }
 
 /// A server that answers `202 {}` to every request, with the example
 /// gateway's server certificate and no client authentication at all.
 async fn yes_server() -> SocketAddr {
-    let pki = pki();
-    let chain = CertificateDer::pem_file_iter(pki.path("gateway.crt"))
+    let chain = CertificateDer::pem_file_iter(certs().join("gateway.crt"))
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
-    let key = PrivateKeyDer::from_pem_file(pki.path("gateway.key")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(certs().join("gateway.key")).unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -95,9 +94,15 @@ fn tempdir() -> PathBuf {
 /// Runs the binary with `args` (off the async runtime: the server under
 /// test runs on it).
 async fn conformance(args: Vec<String>) -> Output {
+    conformance_in(std::env::current_dir().unwrap(), args).await
+}
+
+/// [`conformance`] in the working directory `dir`.
+async fn conformance_in(dir: PathBuf, args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_borderpost-conformance"))
             .args(args)
+            .current_dir(dir)
             .env("RUST_LOG", "warn")
             .output()
             .unwrap()
@@ -108,7 +113,7 @@ async fn conformance(args: Vec<String>) -> Output {
 
 /// The standard arguments against `target`, with the example PKI.
 fn args(target: &str, extra: &[&str]) -> Vec<String> {
-    let dir = pki().dir;
+    let dir = certs();
     let file = |name: &str| dir.join(name).display().to_string();
     let mut args: Vec<String> = vec![
         "run".into(),
@@ -128,7 +133,7 @@ fn args(target: &str, extra: &[&str]) -> Vec<String> {
 }
 
 /// The ids of the test cases in a JUnit file, by whether they failed.
-fn junit_ids(path: &std::path::Path) -> (BTreeSet<String>, BTreeSet<String>) {
+fn junit_ids(path: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let text = std::fs::read(path).unwrap();
     let root = xml::parse(&text, &XmlLimits::default()).unwrap();
     assert_eq!(root.name, "testsuites");
@@ -260,14 +265,13 @@ async fn start_sims_starts_simulators_that_the_cases_then_inspect() {
     use borderpost_conformance::run::{self, Options, Suite, Verdict};
 
     let addr = yes_server().await;
-    let pki = pki();
     let mut options = Options::new(
         format!("https://localhost:{}", addr.port()),
-        pki.path("ca-all.crt"),
-        pki.path("sender-dk.crt"),
-        pki.path("sender-dk.key"),
+        certs().join("ca-all.crt"),
+        certs().join("sender-dk.crt"),
+        certs().join("sender-dk.key"),
     );
-    options.certs = Some(pki.dir.clone());
+    options.certs = Some(certs());
     options.start_sims = true;
     options.sim_dk = "https://127.0.0.1:0".to_owned();
     options.sim_no = "https://127.0.0.1:0".to_owned();
@@ -290,4 +294,66 @@ async fn start_sims_starts_simulators_that_the_cases_then_inspect() {
         "{}",
         report.summary()
     );
+}
+
+/// Installed, the binary has no checkout beside it: `run --start-sims`
+/// from an empty directory without `--certs` starts the simulators with
+/// the example PKI built into it (and takes its other senders and negative
+/// certificates from there), so the translation cases are decided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_sims_from_an_empty_directory_uses_the_built_in_pki() {
+    let addr = yes_server().await;
+    let empty = tempdir();
+    let json = tempdir().join("report.json");
+    let file = |name: &str| certs().join(name).display().to_string();
+    let output = conformance_in(
+        empty.clone(),
+        [
+            "run",
+            "--target",
+            &format!("https://localhost:{}", addr.port()),
+            "--ca",
+            &file("ca-all.crt"),
+            "--cert",
+            &file("sender-dk.crt"),
+            "--key",
+            &file("sender-dk.key"),
+            "--start-sims",
+            "--sim-dk",
+            "https://127.0.0.1:0",
+            "--sim-no",
+            "https://127.0.0.1:0",
+            "--suite",
+            "translation",
+            "--deliver-timeout",
+            "1",
+            "--json",
+            &json.display().to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // 1: cases failed (a server that answers 202 to everything delivers
+    // nothing); 2 would mean the run could not start its simulators.
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("example PKI: built into this program"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("started simulators: dk https://127.0.0.1:"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["totals"]["fail"], 4, "{stdout}");
+    assert_eq!(report["totals"]["skip"], 0, "{stdout}");
+    std::fs::remove_dir(&empty).unwrap();
+    std::fs::remove_dir_all(json.parent().unwrap()).unwrap();
 }

@@ -1,5 +1,6 @@
-//! The simulators over real sockets: each test starts its own simulator on
-//! `127.0.0.1:0` with the example PKI, talks mTLS to it, and stops it.
+//! The `borderpost-conformance sim` command: the real binary, started as a
+//! child process on `127.0.0.1:0` and stopped by its process id. The
+//! simulators themselves are tested in `borderpost-sim`.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,11 +9,6 @@
     reason = "test helpers outside #[test] functions: a failed expectation is a failed test"
 )]
 
-// Shared helpers: PKI, clients, control routes.
-mod common;
-// The `borderpost-conformance sim` binary: port 0, first line, SIGTERM.
+// Port 0, the first line, SIGTERM, the built-in PKI from an empty
+// directory, options of the other country.
 mod cli;
-// Denmark: MeMo, Fjernprint, receipts, refusals, failure modes, TLS.
-mod dk;
-// Norway: KRR, DPI send, receipts, statuses, token, tampering.
-mod no;

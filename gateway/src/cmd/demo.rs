@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use borderpost_conformance::sim;
 use borderpost_gateway::config::Config;
 use borderpost_gateway::demo::{self, Ports};
 use borderpost_gateway::gateway;
+use borderpost_sim as sim;
 use tokio::net::TcpListener;
 
 /// The options of `borderpost demo`.

@@ -28,7 +28,7 @@ burst = 5
 /// The options for a run against `target`, with the harness's simulators
 /// and the example PKI.
 fn options(h: &Harness, target: String) -> Options {
-    let file = |name: &str| h.pki.path(name);
+    let file = |name: &str| h.certs.join(name);
     let mut options = Options::new(
         target,
         file("ca-all.crt"),
@@ -37,7 +37,7 @@ fn options(h: &Harness, target: String) -> Options {
     );
     options.sim_dk = format!("https://localhost:{}", h.dk.addr.port());
     options.sim_no = format!("https://localhost:{}", h.no.addr.port());
-    options.certs = Some(h.pki.dir.clone());
+    options.certs = Some(h.certs.clone());
     options.flood = Some((file("sender-se.crt"), file("sender-se.key")));
     options.burst = 200;
     options
@@ -92,12 +92,12 @@ async fn borderpost_passes_every_case() {
 async fn mtls_less_proxy(h: &Harness) -> SocketAddr {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = |name: &str| {
-        CertificateDer::pem_file_iter(h.pki.path(name))
+        CertificateDer::pem_file_iter(h.certs.join(name))
             .unwrap()
             .collect::<Result<Vec<_>, _>>()
             .unwrap()
     };
-    let key = |name: &str| PrivateKeyDer::from_pem_file(h.pki.path(name)).unwrap();
+    let key = |name: &str| PrivateKeyDer::from_pem_file(h.certs.join(name)).unwrap();
     let mut outer = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .unwrap()

@@ -1,4 +1,4 @@
-use borderpost_conformance::sim::client::Client;
+use borderpost_sim::client::Client;
 use borderpost_tests::{Harness, message};
 use serde_json::Value;
 

@@ -37,7 +37,7 @@ async fn a_new_server_certificate_on_disk_is_served_without_a_restart() {
         set_key(&text, "server", "reload_interval", "\"200ms\"")
     })
     .await;
-    let original = der(&h.pki.path("gateway.crt"));
+    let original = der(&h.certs.join("gateway.crt"));
     assert_eq!(peer_certificate(&h, "sender-dk").await.unwrap(), original);
     let mut open = raw_tls(&h.pki, h.gateway.ingress, "sender-dk")
         .await
@@ -52,9 +52,9 @@ async fn a_new_server_certificate_on_disk_is_served_without_a_restart() {
     );
 
     // Rotate: another certificate for localhost (issued by ca-dk), and its key.
-    std::fs::copy(h.pki.path("postbox-dk.key"), h.pki.path("gateway.key")).unwrap();
-    std::fs::copy(h.pki.path("postbox-dk.crt"), h.pki.path("gateway.crt")).unwrap();
-    let rotated = der(&h.pki.path("postbox-dk.crt"));
+    std::fs::copy(h.certs.join("postbox-dk.key"), h.certs.join("gateway.key")).unwrap();
+    std::fs::copy(h.certs.join("postbox-dk.crt"), h.certs.join("gateway.crt")).unwrap();
+    let rotated = der(&h.certs.join("postbox-dk.crt"));
     let mut seen = Vec::new();
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -76,7 +76,7 @@ async fn a_new_server_certificate_on_disk_is_served_without_a_restart() {
         .await
         .starts_with("HTTP/1.1 404")
     );
-    let dir = h.pki.dir.clone();
+    let dir = h.certs.clone();
     h.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -96,7 +96,7 @@ async fn a_client_added_to_the_crl_is_refused_after_the_reload() {
         202
     );
 
-    revoke(&h.pki.dir, "sender-dk");
+    revoke(&h.certs, "sender-dk");
     let mut refused = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -126,7 +126,7 @@ async fn a_client_added_to_the_crl_is_refused_after_the_reload() {
         metrics.contains("borderpost_tls_handshake_failures_total{reason=\"certificate-revoked\"}"),
         "{metrics}"
     );
-    let dir = h.pki.dir.clone();
+    let dir = h.certs.clone();
     h.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }

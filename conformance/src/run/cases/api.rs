@@ -82,7 +82,7 @@ async fn post_raw(
     t: &mut Trace,
     what: &str,
     body: impl Into<Bytes>,
-) -> Option<crate::sim::Reply> {
+) -> Option<borderpost_sim::Reply> {
     t.post(
         what,
         &ctx.primary.client,
@@ -223,7 +223,7 @@ async fn through(
     t: &mut Trace,
     message: &Message,
     sim: &SimEndpoint,
-) -> Result<crate::sim::Recorded, String> {
+) -> Result<borderpost_sim::Recorded, String> {
     let body = messages::to_json(message)?;
     let reply = t
         .post(

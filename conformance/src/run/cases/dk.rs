@@ -14,7 +14,7 @@ use super::super::party::Party;
 use super::super::report::Outcome;
 use super::super::samples::{self, MEMO_SAMPLES};
 use super::{accepted_and_delivered, memo};
-use crate::sim::Reply;
+use borderpost_sim::Reply;
 
 async fn post(
     ctx: &Ctx,

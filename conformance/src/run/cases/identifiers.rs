@@ -15,7 +15,7 @@ use super::super::checks::{self, problem_code, short};
 use super::super::ctx::{Ctx, Trace};
 use super::super::messages::letter;
 use super::super::report::Outcome;
-use crate::sim::Reply;
+use borderpost_sim::Reply;
 
 async fn send(ctx: &Ctx, t: &mut Trace, recipient: &str) -> Option<Reply> {
     let value = letter(

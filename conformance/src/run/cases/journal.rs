@@ -21,7 +21,7 @@ use super::{accepted_and_delivered, answered, arrivals, canonical, delivered, dp
 const GRACE: Duration = Duration::from_secs(1);
 
 /// Sends `sent` again, exactly.
-async fn repeat(t: &mut Trace, sent: &Sent, url: &str) -> Option<crate::sim::Reply> {
+async fn repeat(t: &mut Trace, sent: &Sent, url: &str) -> Option<borderpost_sim::Reply> {
     let mut headers = vec![("content-type", sent.content_type.as_str())];
     let bearer = format!("Bearer {}", super::super::messages::TOKEN);
     if url.contains("/no/dpi/") {

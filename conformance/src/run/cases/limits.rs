@@ -21,7 +21,7 @@ use super::super::messages::{DK_RECIPIENT, TOKEN, letter};
 use super::super::party::Party;
 use super::super::probe::{self, RawResponse};
 use super::super::report::{Evidence, Outcome, body_excerpt};
-use crate::sim::{Client, Reply};
+use borderpost_sim::{Client, Reply};
 
 /// How many requests the quota flood keeps in flight.
 const CONCURRENCY: usize = 64;

@@ -28,7 +28,7 @@ use super::super::party::Party;
 use super::super::report::Outcome;
 use super::super::samples::{DPI_DIGITAL_CMS, DPI_DIGITAL_JSON, DPI_DIGITAL_JWT};
 use super::{accepted_and_delivered, answered, dpi, dpi_url, provider};
-use crate::sim::Reply;
+use borderpost_sim::Reply;
 
 /// Posts a DPI request as `party`.
 async fn post(

@@ -1,4 +1,20 @@
-//! Simulators of national receiving systems.
+//! Simulators of national receiving systems, strict like the real services,
+//! for Borderpost's `demo`, the conformance suite and the tests.
+//!
+//! This crate is on its own so that what runs the simulators links only
+//! them: the gateway's `borderpost demo` starts them in-process and must
+//! not pull in the conformance runner or the load generator
+//! (`borderpost-conformance`), which in turn run them as
+//! `borderpost-conformance sim` and `run --start-sims`.
+//!
+//! Why the simulators validate with Borderpost's own adapters: an adapter
+//! *is* Borderpost's executable reading of the national specification
+//! (schema, business rules, signatures, encryption), tested against the
+//! official samples. A simulator that decodes with it checks a sender
+//! against exactly that reading — and a bug in an adapter's encoder shows
+//! up as a refusal here instead of in production. What the adapters cannot
+//! check (which postbox addresses exist, who is registered) is the
+//! simulator's own state.
 //!
 //! Each simulator is the receiving side of one national protocol, strict
 //! like the real service: it validates every message (schema, signatures,
@@ -14,7 +30,9 @@
 //!
 //! Every simulator serves HTTPS only, with the national system's
 //! certificate of the example PKI, and requires a client certificate from
-//! any of its trusted roots ([`EXAMPLE_ROOTS`]).
+//! any of its trusted roots ([`EXAMPLE_ROOTS`]). The example PKI ([`Pki`])
+//! is a `certs-example/` directory or the copy built into this crate, so
+//! the simulators run anywhere without one.
 //!
 //! Control (any client certificate of the example PKI):
 //! - `GET /sim/deliveries` → `[{"message_id", "recipient", "count", "valid"}]`
@@ -44,11 +62,12 @@
 //!   why the simulator keeps what its own decoder read rather than a
 //!   summary.
 
+#![forbid(unsafe_code)]
+
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -60,8 +79,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
@@ -71,9 +88,11 @@ pub mod client;
 pub mod dk;
 mod error;
 pub mod no;
+mod pki;
 
 pub use client::{Client, Reply};
 pub use error::Error;
+pub use pki::{Pki, find_pki};
 
 /// A response body.
 pub type Body = Full<Bytes>;
@@ -513,67 +532,6 @@ pub trait Handler: Send + Sync + 'static {
     fn shared(&self) -> &Shared;
 }
 
-/// Where a simulator finds the example PKI.
-#[derive(Debug, Clone)]
-pub struct Pki {
-    /// The `certs-example` directory.
-    pub dir: PathBuf,
-}
-
-impl Pki {
-    /// The example PKI in `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Pki {
-        Pki { dir: dir.into() }
-    }
-
-    /// Reads `name` from the PKI directory.
-    pub fn read(&self, name: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.dir.join(name))
-    }
-
-    /// The path of `name`.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// Every certificate in the PEM file `name`.
-    pub fn certificates(&self, name: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
-        let path = self.path(name);
-        let pem = |e: rustls_pki_types::pem::Error| Error::Pem {
-            path: path.clone(),
-            detail: e.to_string(),
-        };
-        let chain = CertificateDer::pem_file_iter(&path)
-            .map_err(pem)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(pem)?;
-        if chain.is_empty() {
-            return Err(Error::Pem {
-                path,
-                detail: "no certificate".to_owned(),
-            });
-        }
-        Ok(chain)
-    }
-
-    /// The private key in the PEM file `name`.
-    pub fn private_key(&self, name: &str) -> Result<PrivateKeyDer<'static>, Error> {
-        let path = self.path(name);
-        PrivateKeyDer::from_pem_file(&path).map_err(|e| Error::Pem {
-            path,
-            detail: e.to_string(),
-        })
-    }
-
-    /// The file `name`, or [`Error::Read`].
-    pub(crate) fn read_file(&self, name: &str) -> Result<Vec<u8>, Error> {
-        self.read(name).map_err(|source| Error::Read {
-            path: self.path(name),
-            source,
-        })
-    }
-}
-
 /// A server TLS configuration presenting `cert`/`key` and requiring a client
 /// certificate from any CA in `anchors`.
 pub fn server_tls(
@@ -812,21 +770,4 @@ pub fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Respons
             .insert(http::header::CONTENT_TYPE, value);
     }
     response
-}
-
-/// Finds the example PKI: `certs-example/` under the current directory or
-/// a parent, else next to this crate's sources.
-pub fn find_pki() -> Option<Pki> {
-    let mut dir = std::env::current_dir().ok();
-    while let Some(d) = dir {
-        if d.join("certs-example/postbox-dk.crt").is_file() {
-            return Some(Pki::new(d.join("certs-example")));
-        }
-        dir = d.parent().map(Path::to_owned);
-    }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../certs-example");
-    built
-        .join("postbox-dk.crt")
-        .is_file()
-        .then(|| Pki::new(built))
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use borderpost_core::AdapterError;
 
-/// Why a simulator (or the test [`Client`](super::Client)) could not be set
+/// Why a simulator (or the test [`Client`](crate::Client)) could not be set
 /// up, or why a client request failed.
 ///
 /// Faults in the *messages* a simulator receives are never errors of this

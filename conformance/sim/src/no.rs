@@ -86,7 +86,7 @@ use time::format_description::well_known::Rfc3339;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
-use super::{
+use crate::{
     Body, EXAMPLE_ROOTS, Error, Handler, Mode, Pki, Running, Shared, empty, json, lock, respond,
     server_tls, spawn, text,
 };

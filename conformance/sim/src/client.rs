@@ -18,7 +18,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::{EXAMPLE_ROOTS, Error, Pki};
+use crate::{EXAMPLE_ROOTS, Error, Pki};
 
 /// The timeout a [`Client`] starts with.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

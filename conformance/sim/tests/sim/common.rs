@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use borderpost_conformance::sim::{self, Client, Delivery, Pki, Reply, Running};
+use borderpost_sim::{self as sim, Client, Delivery, Pki, Reply, Running};
 use tokio::net::TcpListener;
 
 pub fn pki() -> Pki {

@@ -66,7 +66,7 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
-use super::{
+use crate::{
     Body, EXAMPLE_ROOTS, Error, Handler, Mode, Pki, Running, Shared, empty, json, lock, respond,
     server_tls, spawn, text,
 };

@@ -2,8 +2,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use borderpost_conformance::sim::no::{self, NoOptions};
-use borderpost_conformance::sim::{Client, Recorded, RecordedSummary, Reply, Running};
 use borderpost_core::{
     Adapter, Channel, Country, DecodeContext, Document, EncodeContext, Message, MessageKind, Party,
     PostalAddress, Postbox, Receipt, ReceiptKind, Recipient, Wire,
@@ -11,6 +9,8 @@ use borderpost_core::{
 use borderpost_no::krr::LookupResponse;
 use borderpost_no::transport::{self, IncomingMessage, MessageStatus, Problem, StatusKind};
 use borderpost_no::{CmsKey, Dpi, DpiConfig, DpiReceipts, ReturnAddress};
+use borderpost_sim::no::{self, NoOptions};
+use borderpost_sim::{Client, Recorded, RecordedSummary, Reply, Running};
 use http::Method;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -1,12 +1,12 @@
 use std::time::{Duration, Instant};
 
-use borderpost_conformance::sim::dk::{self, DkOptions};
-use borderpost_conformance::sim::{Client, Recorded, RecordedSummary, Running};
 use borderpost_core::{
     Adapter, Channel, DecodeContext, Document, EncodeContext, Message, MessageKind, Party,
     PostalAddress, Receipt, ReceiptKind, Recipient, Wire,
 };
 use borderpost_dk::{Fjernprint, Memo, MemoVersion, receipt};
+use borderpost_sim::dk::{self, DkOptions};
+use borderpost_sim::{Client, Recorded, RecordedSummary, Running};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -90,7 +90,7 @@ async fn send(
     running: &Running,
     path: &str,
     body: Vec<u8>,
-) -> borderpost_conformance::sim::Reply {
+) -> borderpost_sim::Reply {
     client
         .post(&url(running, path), "application/xml", body)
         .await
@@ -414,7 +414,7 @@ async fn failure_modes_apply_to_messages() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, borderpost_conformance::sim::Error::Timeout { .. }),
+        matches!(err, borderpost_sim::Error::Timeout { .. }),
         "{err}"
     );
 
