@@ -349,6 +349,17 @@ impl App {
                 message.sender.id
             )));
         }
+        // A representative is a claim about who transmits: it holds only if
+        // the certificate's organisation is that representative (or may
+        // act for it). Carried unchecked, any sender could name anyone.
+        if let Some(representative) = &message.sender.representative
+            && !self.may_send_as(caller, &representative.id)
+        {
+            return Err(IntakeError::Forbidden(format!(
+                "the message names {} as the sender's representative, but the certificate's organisation {caller} is not it (nor one it may act for)",
+                representative.id
+            )));
+        }
         let copies: Vec<NewCopy> = message
             .recipients
             .iter()

@@ -30,9 +30,26 @@ pub enum StartError {
     /// TLS material could not be loaded.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
-    /// The Norwegian ingress keys could not be loaded.
-    #[error("Norwegian ingress: {0}")]
-    Ingress(String),
+    /// A key or certificate file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A certificate and key could not be used for what they are
+    /// configured for (signing, decrypting).
+    #[error("{what}: {source}")]
+    Credentials {
+        /// What they are for, e.g. `ingress.no.decryption_certificate`.
+        what: &'static str,
+        /// Why not.
+        source: borderpost_core::AdapterError,
+    },
+    /// A trust anchor file could not be loaded.
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
     /// An upstream could not be set up.
     #[error(transparent)]
     Upstream(#[from] delivery::build::BuildError),
@@ -99,19 +116,18 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let reload_interval = config.server.reload_interval;
     let reloader = Arc::new(Reloader::new(config.clone(), Arc::clone(&tls), clients));
     let metrics = Arc::new(crate::metrics::Metrics::new());
-    let no_ingress = no_ingress(&config).map_err(StartError::Ingress)?;
-    let evidence_signer = {
-        let read = |path: &std::path::Path| {
-            std::fs::read(path).map_err(|e| StartError::Ingress(format!("{}: {e}", path.display())))
-        };
-        let cert = read(&config.server.certificate)?;
-        let key = read(&config.server.private_key)?;
-        borderpost_no::CmsKey::from_pem(&cert, &key).ok()
-    };
+    let no_ingress = no_ingress(&config)?;
+    // Evidence records are signed with the gateway's own key: a gateway
+    // that could not sign them does not start.
+    let evidence_signer = key_pair(
+        &config.server.certificate,
+        &config.server.private_key,
+        "server.certificate (signing evidence)",
+    )?;
     let app = Arc::new(
         App::new(config, Arc::new(journal), payload_key, metrics)
             .with_no_ingress(no_ingress)
-            .with_evidence_signer(evidence_signer),
+            .with_evidence_signer(Some(evidence_signer)),
     );
     let engine = Delivery::new(Arc::clone(&app), upstreams);
     let breakers = Arc::clone(&engine);
@@ -166,16 +182,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
 /// The Norwegian DPI ingress from its configured keys; senders' signing
 /// certificates must chain to the Norwegian trust anchors.
-fn no_ingress(config: &Config) -> Result<Option<crate::app::NoIngress>, String> {
+fn no_ingress(config: &Config) -> Result<Option<crate::app::NoIngress>, StartError> {
     let Some(no) = &config.no_ingress else {
         return Ok(None);
-    };
-    let read = |path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let key = |pair: &crate::config::KeyPair| {
-        borderpost_no::CmsKey::from_pem(&read(&pair.certificate)?, &read(&pair.key)?)
-            .map_err(|e| e.to_string())
     };
     let mut anchors = Vec::new();
     for anchor in config
@@ -184,7 +193,7 @@ fn no_ingress(config: &Config) -> Result<Option<crate::app::NoIngress>, String> 
         .iter()
         .filter(|a| a.role == crate::config::Role::Sender(borderpost_core::Country::No))
     {
-        for cert in crate::pki::load_certificates(&anchor.path).map_err(|e| e.to_string())? {
+        for cert in crate::pki::load_certificates(&anchor.path)? {
             anchors.push(cert.to_vec());
         }
     }
@@ -195,9 +204,33 @@ fn no_ingress(config: &Config) -> Result<Option<crate::app::NoIngress>, String> 
     Ok(Some(crate::app::NoIngress {
         dpi: borderpost_no::Dpi::new(dpi_config.clone()),
         receipts: borderpost_no::DpiReceipts::new(dpi_config),
-        decryption: key(&no.decryption)?,
-        signing: key(&no.signing)?,
+        decryption: key_pair(
+            &no.decryption.certificate,
+            &no.decryption.key,
+            "ingress.no.decryption_certificate",
+        )?,
+        signing: key_pair(
+            &no.signing.certificate,
+            &no.signing.key,
+            "ingress.no.signing_certificate",
+        )?,
     }))
+}
+
+/// A certificate and its RSA key, for signing and decrypting.
+fn key_pair(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    what: &'static str,
+) -> Result<borderpost_no::CmsKey, StartError> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| StartError::Read {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    borderpost_no::CmsKey::from_pem(&read(cert)?, &read(key)?)
+        .map_err(|source| StartError::Credentials { what, source })
 }
 
 impl Running {

@@ -232,6 +232,9 @@ pub fn catalogue() -> Vec<Case> {
         "API-007", Api, api::unknown_route,
             "An unknown route is answered 404 with a problem document",
             "RFC 9110 §15.5.5; RFC 9457";
+        "API-008", Api, api::unverified_representative,
+            "A message naming a representative the sender's certificate does not prove is refused with 403 forbidden",
+            "DESIGN §7 (identity only from the certificate); adapters/core README (sender.representative)";
         // --- Danish ingress ---
         "DK-001", DkIngress, dk::samples_as_published,
             "Every official MeMo sample as published is refused with Fejlet invalid-identifier (sender CVR 12345678 fails modulus 11, placeholder ids)",
@@ -266,6 +269,9 @@ pub fn catalogue() -> Vec<Case> {
         "DK-011", DkIngress, dk::unknown_version,
             "A MeMo of a version no one publishes (memoVersion 9.9) is refused with Fejlet unsupported-version",
             "adapters/dk README (versions read: 1.0, 1.1, 1.2)";
+        "DK-012", DkIngress, dk::unverified_representative,
+            "A MeMo 1.2 naming a Representative the sender's certificate does not prove is refused with 403 Fejlet forbidden",
+            "DESIGN §7; MeMo 1.2 Sender/Representative (conformance/protocols/dk/NOTES.md)";
         // --- Norwegian ingress ---
         "NO-001", NoIngress, no::valid_message,
             "A DPI message (JWT signed by the sender, package encrypted to the target's DPI certificate) is accepted with 201",

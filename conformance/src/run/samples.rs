@@ -92,10 +92,13 @@ pub fn corrected_memo(published: &str, sender: &PartyId, uuid: uuid::Uuid) -> St
             "<memo:senderID>12345678</memo:senderID>",
             format!("<memo:senderID>{sender}</memo:senderID>"),
         ),
-        // CVR 8765432x has no valid check digit (remainder 1); 8765431(1) does.
+        // The 1.2 example's representative (CVR 87654321, which has no
+        // valid check digit) becomes the certificate's organisation: a
+        // gateway accepts a representative only when the sender's
+        // certificate proves it.
         (
             "<memo:representativeID>87654321</memo:representativeID>",
-            "<memo:representativeID>87654311</memo:representativeID>".to_owned(),
+            format!("<memo:representativeID>{sender}</memo:representativeID>"),
         ),
         (
             "<memo:senderID>44332211</memo:senderID>",

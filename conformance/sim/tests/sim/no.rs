@@ -535,7 +535,7 @@ async fn tampering_is_refused_with_the_adapter_code() {
     )
     .await;
     assert_eq!(reply.status, 400);
-    assert_eq!(problem(&reply).title.as_deref(), Some("decryption-failed"));
+    assert_eq!(problem(&reply).title.as_deref(), Some("content-invalid"));
 
     // A postbox KRR never handed out.
     let mut elsewhere = recipient.clone();

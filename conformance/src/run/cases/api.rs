@@ -132,6 +132,41 @@ pub(crate) async fn unknown_field(ctx: &Ctx) -> Outcome {
     t.judge(result)
 }
 
+/// API-008.
+pub(crate) async fn unverified_representative(ctx: &Ctx) -> Outcome {
+    let mut t = Trace::default();
+    let mut value = messages::letter(
+        ctx.org(),
+        &[DK_RECIPIENT],
+        &format!("Conformance API-008 {}", ctx.nonce),
+    );
+    // A representative the sender's certificate does not prove: a CVR
+    // that is not the sender's own.
+    let claimed = if ctx.org().to_string() == "dk-cvr:34485771" {
+        "dk-cvr:13748136"
+    } else {
+        "dk-cvr:34485771"
+    };
+    value["sender"]["representative"] = serde_json::json!({ "id": claimed, "name": "Not us" });
+    let Some(reply) = post_raw(
+        ctx,
+        &mut t,
+        &format!("a message naming {claimed} as the sender's representative"),
+        serde_json::to_vec(&value).unwrap_or_default(),
+    )
+    .await
+    else {
+        return t.fail("no answer");
+    };
+    let result = checks::problem(&reply, 403, Some("forbidden")).map(|doc| {
+        format!(
+            "403 forbidden: {}",
+            short(doc["detail"].as_str().unwrap_or(""))
+        )
+    });
+    t.judge(result)
+}
+
 /// API-004.
 pub(crate) async fn missing_subject(ctx: &Ctx) -> Outcome {
     let mut t = Trace::default();

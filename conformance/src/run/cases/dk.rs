@@ -132,7 +132,7 @@ pub(crate) async fn samples_corrected(ctx: &Ctx) -> Outcome {
         Err(why) => return t.skip(why),
     };
     t.note(format!(
-        "corrections: sender → {org} (the certificate's), representative 87654321 → 87654311, 1.0 recipient 11223344 → 11223346, placeholders → 2211771212 / {org}, http:// → https://, header messageUUID → a fresh one"
+        "corrections: sender → {org} (the certificate's), representative 87654321 → {org}, 1.0 recipient 11223344 → 11223346, placeholders → 2211771212 / {org}, http:// → https://, header messageUUID → a fresh one"
     ));
     let mut failures = Vec::new();
     let mut accepted = 0;
@@ -376,6 +376,51 @@ pub(crate) async fn wrong_sender(ctx: &Ctx) -> Outcome {
             own.map(|o| o.to_string()).unwrap_or_default()
         )
     });
+    t.judge(result)
+}
+
+/// DK-012.
+pub(crate) async fn unverified_representative(ctx: &Ctx) -> Outcome {
+    let mut t = Trace::default();
+    let party = match ctx.dk_sender() {
+        Ok(p) => p,
+        Err(why) => return t.skip(why),
+    };
+    let Some(own) = party.org.clone() else {
+        return t.skip("the sender's certificate names no organisation");
+    };
+    let sample = match ctx.sample(&format!("dk/{}", MEMO_SAMPLES[2])) {
+        Ok(s) => String::from_utf8_lossy(&s).into_owned(),
+        Err(why) => return t.skip(why),
+    };
+    let claimed = if own.value() == "34485771" {
+        "13748136"
+    } else {
+        "34485771"
+    };
+    let body = samples::corrected_memo(&sample, &own, uuid::Uuid::new_v4()).replace(
+        &format!(
+            "<memo:representativeID>{}</memo:representativeID>",
+            own.value()
+        ),
+        &format!("<memo:representativeID>{claimed}</memo:representativeID>"),
+    );
+    if !body.contains(claimed) {
+        return t.skip("the 1.2 Full example has no representative to change");
+    }
+    let Some(reply) = post(
+        ctx,
+        &mut t,
+        &party,
+        &format!("the 1.2 Full example naming CVR {claimed} as the sender's representative"),
+        body.into_bytes(),
+    )
+    .await
+    else {
+        return t.fail("no answer");
+    };
+    let result = checks::kvittering(&reply, 403, "Fejlet", Some("forbidden"))
+        .map(|_| "403 Fejlet forbidden".to_owned());
     t.judge(result)
 }
 
