@@ -704,3 +704,25 @@ async fn the_biggest_message_the_limits_allow_is_written_and_read_back() {
     );
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_past_its_byte_limit_is_committed_in_chunks() {
+    // With a one-byte batch limit every record is its own write and sync:
+    // what a crash can tear off the log is never more than one record.
+    let dir = tempdir();
+    let mut options = Options::new(&dir);
+    options.max_batch_bytes = 1;
+    let journal = Arc::new(LocalJournal::open(options, key()).unwrap());
+    let tasks: Vec<_> = (0..64u128)
+        .map(|i| {
+            let journal = Arc::clone(&journal);
+            tokio::spawn(async move { journal.submit(intake(1 + i, b"chunked", None)).await })
+        })
+        .collect();
+    for task in tasks {
+        accepted(task.await.unwrap().unwrap());
+    }
+    assert_eq!(journal.sync_stats(), Some((64, 64)));
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
