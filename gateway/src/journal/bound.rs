@@ -28,9 +28,11 @@
 //!   configured name (when the message has none), the idempotency key
 //!   (sealed), the record's own fields.
 //!
-//! Each term is an upper bound, so the sum is one; a test builds the
-//! largest copy the validation allows and checks it against
-//! [`COPY_BYTES`].
+//! Each term is an upper bound, so the sum is one. A journal test builds
+//! the largest message the validation allows under small limits (widest
+//! characters in every recipient field, the longest identifiers, a sealed
+//! message as large as the body term) and checks that its record is
+//! written, read back, and within this bound.
 
 use borderpost_core::Limits;
 
@@ -48,7 +50,7 @@ const JSON_EXPANSION: u64 = 6;
 /// A record's own fields, punctuation, and the values intake adds.
 const RECORD_BYTES: u64 = 16 * 1024;
 /// One stored copy at intake, besides its route name.
-pub(super) const COPY_BYTES: u64 = 8 * 1024;
+const COPY_BYTES: u64 = 8 * 1024;
 /// One document's metadata and base64 padding, besides its content.
 const DOCUMENT_BYTES: u64 = 4 * 1024;
 /// An `Accept` record's sequence number, kind and JSON length.
