@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::config::{Config, Role};
 use crate::journal::{
-    Intake, IntakeOutcome, Journal, JournalError, MessageKey, MessageView, NewCopy, PayloadKey,
-    SealError,
+    CodecError, Corruption, Intake, IntakeOutcome, Item, Journal, JournalError, MessageKey,
+    MessageView, NewCopy, PayloadKey,
 };
 use crate::limits::Limiter;
 use crate::metrics::{LimitLabels, Metrics};
@@ -373,8 +373,12 @@ impl App {
             )));
         }
         let key = MessageKey::new(&message.sender.id, message.id);
-        let plaintext = serde_json::to_vec(&message)
-            .map_err(|e| IntakeError::Journal(JournalError::Codec(e.to_string())))?;
+        let plaintext = serde_json::to_vec(&message).map_err(|source| {
+            JournalError::Codec(CodecError::Encode {
+                what: Item::Payload,
+                source,
+            })
+        })?;
         let sealed_payload = self
             .payload_key
             .seal(key.to_string().as_bytes(), &plaintext)
@@ -453,13 +457,19 @@ impl App {
 
     /// Opens the sealed canonical message of `view`.
     pub fn open(&self, view: &MessageView) -> Result<Message, JournalError> {
-        let sealed = self.journal.payload(view.record.seq)?.ok_or_else(|| {
-            JournalError::Corrupt(format!("message {} has no payload", view.record.seq))
+        let seq = view.record.seq;
+        let sealed = self.journal.payload(seq)?.ok_or(Corruption::Missing {
+            seq,
+            what: Item::Payload,
         })?;
         let plaintext = self
             .payload_key
-            .open(view.record.key.to_string().as_bytes(), &sealed)
-            .map_err(|e: SealError| JournalError::Seal(e))?;
-        serde_json::from_slice(&plaintext).map_err(|e| JournalError::Codec(e.to_string()))
+            .open(view.record.key.to_string().as_bytes(), &sealed)?;
+        serde_json::from_slice(&plaintext).map_err(|source| {
+            JournalError::Codec(CodecError::Decode {
+                what: Item::Payload,
+                source,
+            })
+        })
     }
 }

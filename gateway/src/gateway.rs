@@ -27,6 +27,9 @@ pub enum StartError {
     /// The payload key could not be loaded or created.
     #[error("payload key: {0}")]
     Key(#[from] SealError),
+    /// The task opening the journal panicked or was cancelled.
+    #[error("opening the journal: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// TLS material could not be loaded.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
@@ -83,9 +86,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let payload_key = PayloadKey::load_or_create(&config.journal.payload_key)?;
     let mut options = Options::new(&config.journal.dir);
     options.cache_bytes = config.journal.cache_bytes;
-    let journal = tokio::task::spawn_blocking(move || LocalJournal::open(options))
-        .await
-        .map_err(|e| JournalError::Io(std::io::Error::other(e)))??;
+    let journal_key = payload_key.clone();
+    let journal =
+        tokio::task::spawn_blocking(move || LocalJournal::open(options, journal_key)).await??;
     let tls = Arc::new(ServerTls::new(&config)?);
 
     let bind = |addr: SocketAddr| async move {

@@ -72,6 +72,9 @@ fn check_config_accepts_the_demo_configuration_and_names_every_bad_key() {
             "[[senders]]\nid = \"dk-cvr:55133018\"",
             "[[senders]]\nid = \"dk-cvr:55133019\"",
         );
+    // Limits under which a message's journal record could be over the
+    // journal's record limit.
+    let broken = format!("{broken}\n[limits.routes.no]\nmax_body_bytes = 1073741824\n");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, broken).unwrap();
     let (code, out, _) = borderpost(&["check-config", bad.to_str().unwrap()], b"");
@@ -82,6 +85,12 @@ fn check_config_accepts_the_demo_configuration_and_names_every_bad_key() {
     );
     assert!(
         out.lines().any(|l| l.starts_with("senders[0].id:")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("limits.routes.no.max_body_bytes:")
+                && l.contains("journal's limit of 1073741824 bytes per record")),
         "{out}"
     );
     // serve refuses to start on the same problems.

@@ -193,7 +193,7 @@ pub fn intake_fault(e: &IntakeError, request_id: &str) -> (StatusCode, String, S
             why.clone(),
         ),
         IntakeError::Journal(j) => {
-            tracing::error!(request_id, error = %j, "journal fault: nothing was accepted");
+            tracing::error!(request_id, fault = ?j.fault(), error = %j, "journal fault: nothing was accepted");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable".to_owned(),

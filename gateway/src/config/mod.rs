@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use borderpost_core::{Country, Limits, PartyId};
 
-use crate::pki;
+use crate::{journal, pki};
 
 mod raw;
 
@@ -488,6 +488,68 @@ impl Validator {
         Some(Quota { per_second, burst })
     }
 
+    /// Refuses limits under which an accepted message could make a journal
+    /// record larger than the log takes: such a message could never be
+    /// acknowledged. Names the body limit of `scope` (or, when no body fits,
+    /// its recipient or document limit) and the largest value that fits.
+    fn record_limit(
+        &mut self,
+        scope: &str,
+        limits: &Limits,
+        sender_name: usize,
+        route_name: usize,
+    ) {
+        let record_limit = journal::MAX_RECORD_BYTES;
+        if limits.max_recipients > journal::MAX_COPIES {
+            self.error(
+                format!("{scope}.max_recipients"),
+                format!(
+                    "{} is over {}: the journal numbers a message's copies in 16 bits",
+                    limits.max_recipients,
+                    journal::MAX_COPIES
+                ),
+            );
+            return;
+        }
+        let bound = journal::accept_record_bound(limits, sender_name, route_name);
+        if bound <= record_limit {
+            return;
+        }
+        let body = journal::largest_body(limits, sender_name, route_name);
+        if body > 0 {
+            self.error(
+                format!("{scope}.max_body_bytes"),
+                format!(
+                    "{} (with the other limits of {scope}) lets one accepted message make a journal record of up to {bound} bytes, over the journal's limit of {record_limit} bytes per record; at most {body} fits",
+                    limits.max_body_bytes
+                ),
+            );
+            return;
+        }
+        let smallest_body = Limits {
+            max_body_bytes: 1,
+            ..*limits
+        };
+        let recipients = journal::largest_recipients(&smallest_body, sender_name, route_name);
+        if recipients > 0 {
+            self.error(
+                format!("{scope}.max_recipients"),
+                format!(
+                    "{} recipients make a journal record over its limit of {record_limit} bytes per record even with the smallest body; at most {recipients} fit",
+                    limits.max_recipients
+                ),
+            );
+        } else {
+            self.error(
+                format!("{scope}.max_documents"),
+                format!(
+                    "{} documents make a journal record over its limit of {record_limit} bytes per record even with the smallest body",
+                    limits.max_documents
+                ),
+            );
+        }
+    }
+
     fn config(mut self, raw: RawConfig) -> Result<Config, ConfigErrors> {
         let registry = crate::registry::Registry::with_defaults();
 
@@ -957,6 +1019,26 @@ impl Validator {
                 "trust.no",
                 "[ingress.no] verifies Norwegian senders' signatures against these anchors: give at least one",
             );
+        }
+
+        // The journal must be able to hold the record of any message the
+        // limits accept: names from the configuration go into it too.
+        let sender_name = senders
+            .iter()
+            .filter_map(|s| s.name.as_ref().map(String::len))
+            .max()
+            .unwrap_or(0);
+        let route_name = upstreams.keys().map(String::len).max().unwrap_or(0);
+        self.record_limit("limits", &limits.adapter, sender_name, route_name);
+        for (name, route) in &limits.routes {
+            if route.adapter != limits.adapter {
+                self.record_limit(
+                    &format!("limits.routes.{name}"),
+                    &route.adapter,
+                    sender_name,
+                    route_name,
+                );
+            }
         }
 
         if !self.errors.is_empty() {

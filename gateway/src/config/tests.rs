@@ -141,3 +141,58 @@ fn a_ca_without_a_crl_is_refused_unless_dangerously_allowed() {
             .is_empty()
     );
 }
+
+#[test]
+fn limits_the_journal_could_not_hold_are_refused_naming_the_key_and_the_bound() {
+    let with = |extra: &str| errors(&format!("{}\n{extra}\n", demo_text()));
+    // 512 MiB bodies: one message could need a record over the log's limit.
+    let found = with("[limits]\nmax_body_bytes = 536870912");
+    let error = found
+        .iter()
+        .find(|e| e.starts_with("limits.max_body_bytes:"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        error.contains("journal's limit of 1073741824 bytes per record"),
+        "{error}"
+    );
+    // The same through a route's override, named as that route's key.
+    let found = with("[limits.routes.dk]\nmax_body_bytes = 536870912");
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("limits.routes.dk.max_body_bytes:")),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|e| e.starts_with("limits.max_body_bytes")),
+        "{found:#?}"
+    );
+    // More recipients than a copy index can number.
+    let found = with("[limits]\nmax_recipients = 70000");
+    assert!(
+        found
+            .iter()
+            .any(|e| e.starts_with("limits.max_recipients:") && e.contains("65535")),
+        "{found:#?}"
+    );
+    // The check is exactly the journal's bound: the largest body it names
+    // is accepted, one byte more is not.
+    let longest_sender = "Digitaliseringsdirektoratet (example)".len();
+    let largest = journal::largest_body(
+        &Limits {
+            max_body_bytes: 1 << 30,
+            ..Limits::default()
+        },
+        longest_sender,
+        2,
+    );
+    assert!(
+        error.contains(&format!("at most {largest} fits")),
+        "{error}"
+    );
+    assert!(with(&format!("[limits]\nmax_body_bytes = {largest}")).is_empty());
+    assert_eq!(
+        with(&format!("[limits]\nmax_body_bytes = {}", largest + 1)).len(),
+        1
+    );
+}

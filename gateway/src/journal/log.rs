@@ -3,8 +3,13 @@
 //! ```text
 //! record  = magic "BP" | length u32 LE | crc32 u32 LE | body
 //! body    = seq u64 LE | kind u8 | payload
-//! segment = <first seq, 20 digits>.log, records in order
+//! segment = <first seq, 20 digits>.log, records in order, mode 0600
 //! ```
+//!
+//! A body is at most [`MAX_RECORD_BYTES`]: the writer refuses a longer one
+//! before anything is written (so it is never acknowledged), and the reader
+//! checks a declared length against that limit and against the bytes the
+//! file still holds before it allocates anything for the body.
 //!
 //! A crash can leave the last record of the last segment half written. It
 //! was never acknowledged (acknowledgement follows the sync), so recovery
@@ -14,16 +19,15 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::JournalError;
+use super::bound::MAX_RECORD_BYTES;
+use super::error::{Corruption, Damage};
+use super::{JournalError, files};
 
 const MAGIC: [u8; 2] = *b"BP";
-const HEADER: usize = 10;
-/// The largest record the reader accepts; anything claiming more is
-/// corruption, not a message (documents are bounded far below this).
-const MAX_RECORD: usize = 1 << 30;
-/// A torn tail longer than this is not a torn write but damage: refuse to
-/// start rather than silently drop acknowledged records.
-const MAX_TORN_TAIL: u64 = 256 * 1024 * 1024;
+/// The framing before a body: magic, length, checksum.
+pub(super) const HEADER: usize = 10;
+/// The smallest body: a sequence number and a kind.
+const MIN_BODY: usize = 9;
 
 /// Record kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,12 +60,31 @@ pub(super) struct Record {
     pub(super) payload: Vec<u8>,
 }
 
-/// Appends a framed record to `out`.
-pub(super) fn encode(out: &mut Vec<u8>, seq: u64, kind: Kind, payload: &[&[u8]]) {
-    let body_len = 9 + payload.iter().map(|p| p.len()).sum::<usize>();
+/// Appends a framed record to `out`, or leaves `out` as it was if the body
+/// would be over `limit` (at most [`MAX_RECORD_BYTES`]).
+pub(super) fn encode(
+    out: &mut Vec<u8>,
+    seq: u64,
+    kind: Kind,
+    payload: &[&[u8]],
+    limit: u64,
+) -> Result<(), JournalError> {
+    let body_len = payload
+        .iter()
+        .fold(MIN_BODY as u64, |n, p| n.saturating_add(p.len() as u64));
+    let limit = limit.min(MAX_RECORD_BYTES);
+    let framed_len = match u32::try_from(body_len) {
+        Ok(len) if body_len <= limit => len,
+        _ => {
+            return Err(JournalError::TooLarge {
+                size: body_len,
+                limit,
+            });
+        }
+    };
     let start = out.len();
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&(body_len as u32).to_le_bytes());
+    out.extend_from_slice(&framed_len.to_le_bytes());
     out.extend_from_slice(&[0; 4]);
     let body_start = out.len();
     out.extend_from_slice(&seq.to_le_bytes());
@@ -71,6 +94,7 @@ pub(super) fn encode(out: &mut Vec<u8>, seq: u64, kind: Kind, payload: &[&[u8]])
     }
     let crc = crc32fast::hash(&out[body_start..]);
     out[start + 6..start + 10].copy_from_slice(&crc.to_le_bytes());
+    Ok(())
 }
 
 /// A segment file.
@@ -101,11 +125,13 @@ pub(super) fn segments(dir: &Path) -> Result<Vec<Segment>, JournalError> {
 }
 
 /// Reads every whole record of `segment` into `visit`. For the last
-/// segment (`is_last`), a torn or corrupt tail is cut off the file; in an
-/// earlier segment it is an error.
+/// segment (`is_last`), a torn or corrupt tail of at most `torn_allowance`
+/// bytes (what one unacknowledged write can leave) is cut off the file; in
+/// an earlier segment, or longer, it is corruption.
 pub(super) fn read_segment(
     segment: &Segment,
     is_last: bool,
+    torn_allowance: u64,
     mut visit: impl FnMut(Record) -> Result<(), JournalError>,
 ) -> Result<(), JournalError> {
     let file = File::open(&segment.path)?;
@@ -113,25 +139,36 @@ pub(super) fn read_segment(
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut offset = 0u64;
     loop {
-        match read_record(&mut reader)? {
+        match read_record(&mut reader, len - offset)? {
             Step::Record(record, size) => {
                 visit(record)?;
                 offset += size;
             }
             Step::End => return Ok(()),
-            Step::Torn(why) => {
+            Step::Torn(damage) => {
                 let torn = len - offset;
-                if !is_last || torn > MAX_TORN_TAIL {
-                    return Err(JournalError::Corrupt(format!(
-                        "{} at byte {offset}: {why}",
-                        segment.path.display()
-                    )));
+                if !is_last {
+                    return Err(Corruption::Segment {
+                        path: segment.path.clone(),
+                        offset,
+                        damage,
+                    }
+                    .into());
+                }
+                if torn > torn_allowance {
+                    return Err(Corruption::Tail {
+                        path: segment.path.clone(),
+                        offset,
+                        bytes: torn,
+                        damage,
+                    }
+                    .into());
                 }
                 tracing::warn!(
                     segment = %segment.path.display(),
                     offset,
                     dropped_bytes = torn,
-                    reason = why,
+                    reason = %damage,
                     "dropping a torn last record (it was never acknowledged)"
                 );
                 let file = OpenOptions::new().write(true).open(&segment.path)?;
@@ -146,43 +183,50 @@ pub(super) fn read_segment(
 enum Step {
     Record(Record, u64),
     End,
-    Torn(&'static str),
+    Torn(Damage),
 }
 
-fn read_record(reader: &mut impl Read) -> Result<Step, JournalError> {
+/// Reads one record from `reader`, which holds `remaining` more bytes.
+/// The body is allocated only once its declared length is known to be
+/// possible: within the record limit and within what the file holds.
+fn read_record(reader: &mut impl Read, remaining: u64) -> Result<Step, JournalError> {
     let mut header = [0u8; HEADER];
     match read_full(reader, &mut header)? {
         0 => return Ok(Step::End),
-        n if n < HEADER => return Ok(Step::Torn("incomplete header")),
+        n if n < HEADER => return Ok(Step::Torn(Damage::IncompleteHeader)),
         _ => {}
     }
     if header[..2] != MAGIC {
-        return Ok(Step::Torn("bad magic"));
+        return Ok(Step::Torn(Damage::BadMagic));
     }
-    let len = u32::from_le_bytes([header[2], header[3], header[4], header[5]]) as usize;
+    let declared = u32::from_le_bytes([header[2], header[3], header[4], header[5]]);
     let crc = u32::from_le_bytes([header[6], header[7], header[8], header[9]]);
-    if !(9..=MAX_RECORD).contains(&len) {
-        return Ok(Step::Torn("impossible length"));
+    let len = u64::from(declared);
+    if len < MIN_BODY as u64 || len > MAX_RECORD_BYTES {
+        return Ok(Step::Torn(Damage::Length(declared)));
     }
+    if len > remaining.saturating_sub(HEADER as u64) {
+        return Ok(Step::Torn(Damage::IncompleteBody));
+    }
+    let Ok(len) = usize::try_from(len) else {
+        return Ok(Step::Torn(Damage::Length(declared)));
+    };
     let mut body = vec![0u8; len];
     if read_full(reader, &mut body)? < len {
-        return Ok(Step::Torn("incomplete body"));
+        return Ok(Step::Torn(Damage::IncompleteBody));
     }
     if crc32fast::hash(&body) != crc {
-        return Ok(Step::Torn("checksum mismatch"));
+        return Ok(Step::Torn(Damage::Checksum));
     }
-    let seq = u64::from_le_bytes(
-        body[..8]
-            .try_into()
-            .map_err(|_| JournalError::Codec("seq".into()))?,
-    );
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&body[..8]);
     let Some(kind) = Kind::from_byte(body[8]) else {
-        return Ok(Step::Torn("unknown record kind"));
+        return Ok(Step::Torn(Damage::Kind(body[8])));
     };
-    body.drain(..9);
+    body.drain(..MIN_BODY);
     Ok(Step::Record(
         Record {
-            seq,
+            seq: u64::from_le_bytes(seq),
             kind,
             payload: body,
         },
@@ -221,12 +265,9 @@ impl Writer {
             first_seq: next_seq,
             path: dir.join(format!("{next_seq:020}.log")),
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&current.path)?;
+        let file = files::open_private_append(&current.path)?;
         let size = file.metadata()?.len();
-        sync_dir(dir)?;
+        files::sync_dir(dir)?;
         Ok(Writer {
             dir: dir.to_owned(),
             file,
@@ -263,22 +304,38 @@ impl Writer {
     }
 }
 
-/// Makes a directory entry (a new or removed file) durable.
-pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A generous torn-tail allowance for these small segments.
+    const TORN: u64 = 1 << 20;
+
     fn collect(segment: &Segment, is_last: bool) -> Result<Vec<u64>, JournalError> {
         let mut seqs = Vec::new();
-        read_segment(segment, is_last, |r| {
+        read_segment(segment, is_last, TORN, |r| {
             seqs.push(r.seq);
             Ok(())
         })?;
         Ok(seqs)
+    }
+
+    fn record(out: &mut Vec<u8>, seq: u64) {
+        encode(
+            out,
+            seq,
+            Kind::Copy,
+            &[b"payload-", &seq.to_le_bytes()],
+            MAX_RECORD_BYTES,
+        )
+        .unwrap();
+    }
+
+    /// A segment file holding `bytes`.
+    fn segment(dir: &Path, bytes: &[u8]) -> Segment {
+        let path = dir.join(format!("{:020}.log", 1));
+        fs::write(&path, bytes).unwrap();
+        Segment { first_seq: 1, path }
     }
 
     #[test]
@@ -287,17 +344,12 @@ mod tests {
         let mut w = Writer::create(&dir, 1, 1 << 20).unwrap();
         let mut buf = Vec::new();
         for seq in 1..=3 {
-            encode(
-                &mut buf,
-                seq,
-                Kind::Copy,
-                &[b"payload-", &seq.to_le_bytes()],
-            );
+            record(&mut buf, seq);
         }
         let whole_two = {
             let mut b = Vec::new();
-            encode(&mut b, 1, Kind::Copy, &[b"payload-", &1u64.to_le_bytes()]);
-            encode(&mut b, 2, Kind::Copy, &[b"payload-", &2u64.to_le_bytes()]);
+            record(&mut b, 1);
+            record(&mut b, 2);
             b.len()
         };
         w.write(&buf).unwrap();
@@ -323,8 +375,147 @@ mod tests {
         fs::write(&segment.path, &flipped).unwrap();
         assert!(matches!(
             collect(&segment, false),
-            Err(JournalError::Corrupt(_))
+            Err(JournalError::Corrupt(Corruption::Segment {
+                damage: Damage::Checksum,
+                ..
+            }))
         ));
+        // … and so is a damaged tail longer than one write can leave.
+        let mut long = buf.clone();
+        long.extend(std::iter::repeat_n(0xAB, 64));
+        fs::write(&segment.path, &long).unwrap();
+        let mut seqs = Vec::new();
+        let refused = read_segment(&segment, true, 32, |r| {
+            seqs.push(r.seq);
+            Ok(())
+        });
+        assert!(
+            matches!(
+                refused,
+                Err(JournalError::Corrupt(Corruption::Tail { bytes: 64, .. }))
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(
+            fs::metadata(&segment.path).unwrap().len() as usize,
+            long.len()
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_largest_record_is_written_and_read_back_and_one_byte_more_is_refused() {
+        let dir = tempdir();
+        // A small limit stands in for the format's (1 GiB): the boundary
+        // is the same comparison.
+        let limit = 64 * 1024u64;
+        let payload = vec![0x5A; (limit - MIN_BODY as u64) as usize];
+        let mut buf = Vec::new();
+        encode(&mut buf, 1, Kind::Accept, &[&payload], limit).unwrap();
+        assert_eq!(buf.len() as u64, HEADER as u64 + limit);
+        let mut over = vec![1, 2, 3];
+        let refused = encode(&mut over, 2, Kind::Accept, &[&payload, b"+"], limit);
+        assert!(
+            matches!(refused, Err(JournalError::TooLarge { size, limit: l }) if size == limit + 1 && l == limit),
+            "{refused:?}"
+        );
+        assert_eq!(over, [1, 2, 3], "nothing of a refused record is written");
+        let segment = segment(&dir, &buf);
+        let mut read = Vec::new();
+        read_segment(&segment, true, TORN, |r| {
+            read.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].payload, payload);
+        // A caller cannot raise the format's own limit: parts adding up to
+        // just over 1 GiB (one 64 KiB buffer, referenced 16384 times) are
+        // refused before anything is copied.
+        let chunk = vec![0u8; 1 << 16];
+        let parts = vec![&chunk[..]; 1 << 14];
+        let mut buf = Vec::new();
+        assert!(matches!(
+            encode(&mut buf, 1, Kind::Accept, &parts, u64::MAX),
+            Err(JournalError::TooLarge {
+                limit: MAX_RECORD_BYTES,
+                ..
+            })
+        ));
+        assert!(buf.is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A reader that remembers the largest buffer it was asked to fill:
+    /// what the record reader allocated for a body.
+    struct Spy<'a> {
+        bytes: &'a [u8],
+        largest_buffer: usize,
+    }
+
+    impl Read for Spy<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.largest_buffer = self.largest_buffer.max(buf.len());
+            let n = buf.len().min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn header(declared: u32) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&declared.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&[0x11; 32]);
+        out
+    }
+
+    #[test]
+    fn a_header_declaring_a_huge_length_is_refused_without_allocating_it() {
+        // Within the format's limit but more than the file holds, and over
+        // the limit: neither gets a buffer of its declared size.
+        for declared in [
+            MAX_RECORD_BYTES as u32,
+            MAX_RECORD_BYTES as u32 + 1,
+            u32::MAX,
+        ] {
+            let bytes = header(declared);
+            let mut spy = Spy {
+                bytes: &bytes,
+                largest_buffer: 0,
+            };
+            let step = read_record(&mut spy, bytes.len() as u64).unwrap();
+            let Step::Torn(damage) = step else {
+                panic!("{declared}: read as a record");
+            };
+            assert!(
+                matches!(damage, Damage::Length(_) | Damage::IncompleteBody),
+                "{damage}"
+            );
+            assert!(
+                spy.largest_buffer <= HEADER,
+                "{declared}: a {} byte buffer was allocated",
+                spy.largest_buffer
+            );
+        }
+        // The same crafted header in a segment file: dropped as a torn tail
+        // at the end of the log, corruption before it.
+        let dir = tempdir();
+        let mut bytes = Vec::new();
+        record(&mut bytes, 1);
+        let whole = bytes.len() as u64;
+        bytes.extend_from_slice(&header(u32::MAX));
+        let crafted = segment(&dir, &bytes);
+        assert!(matches!(
+            collect(&crafted, false),
+            Err(JournalError::Corrupt(Corruption::Segment {
+                damage: Damage::Length(u32::MAX),
+                ..
+            }))
+        ));
+        assert_eq!(collect(&crafted, true).unwrap(), [1]);
+        assert_eq!(fs::metadata(&crafted.path).unwrap().len(), whole);
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -19,8 +19,16 @@
 //!    (spacejam/sled#1308) — so on start the log is replayed into sled past
 //!    the last position sled recorded as applied.
 //!
+//! Everything that identifies a person — recipients, native receipts,
+//! status notes, idempotency keys, the message itself — is sealed at rest
+//! (AES-256-GCM under the payload key, each value bound to its field and
+//! record); identifiers, statuses and times that queries need stay in
+//! clear (`codec.rs` has the table). Files are owner-only.
+//!
 //! The [`Journal`] trait is all the rest of the gateway sees; it assumes no
-//! local file, so a replicated backend can take the log's place.
+//! local file, so a replicated backend can take the log's place. Its errors
+//! are typed ([`JournalError::fault`]): a full disk, a damaged record and a
+//! key problem are told apart without reading messages.
 
 use std::fmt;
 
@@ -30,12 +38,20 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod bound;
+mod codec;
+mod error;
+mod files;
 mod local;
 mod log;
 mod seal;
 
+pub use bound::{
+    MAX_COPIES, MAX_RECORD_BYTES, accept_record_bound, largest_body, largest_recipients,
+};
+pub use error::{CodecError, Corruption, Damage, Fault, FormatError, Item, JournalError};
 pub use local::{LocalJournal, Options};
-pub use seal::{PayloadKey, SealError};
+pub use seal::{PayloadKey, SEAL_OVERHEAD, SealError};
 
 // === Types ===
 
@@ -280,44 +296,6 @@ pub enum Change {
 
 /// Copies per status, for metrics and readiness.
 pub type Depth = Vec<(Status, u64)>;
-
-/// Why the journal could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum JournalError {
-    /// Disk I/O failed.
-    #[error("journal I/O: {0}")]
-    Io(#[from] std::io::Error),
-    /// The state store failed.
-    #[error("journal state: {0}")]
-    State(#[from] sled::Error),
-    /// A record could not be encoded or decoded.
-    #[error("journal record: {0}")]
-    Codec(String),
-    /// The log is damaged beyond a torn last record.
-    #[error("journal log is corrupt: {0}")]
-    Corrupt(String),
-    /// The journal has shut down (or its writer failed); nothing more can
-    /// be made durable.
-    #[error("journal is closed")]
-    Closed,
-    /// The copy does not exist.
-    #[error("unknown copy {0}")]
-    UnknownCopy(CopyId),
-    /// The change is not allowed from the copy's status.
-    #[error("copy {copy} cannot move from {from} to {to}")]
-    Transition {
-        /// Which copy.
-        copy: CopyId,
-        /// Its status.
-        from: Status,
-        /// The refused status.
-        to: Status,
-    },
-    /// The payload could not be sealed or opened.
-    #[error("payload: {0}")]
-    Seal(#[from] SealError),
-}
 
 /// The journal as the gateway uses it.
 pub trait Journal: Send + Sync + 'static {

@@ -21,3 +21,5 @@ mod conformance;
 mod hardening;
 // Certificate rotation and revocation without restart; metrics.
 mod operations;
+// What the journal keeps on disk.
+mod at_rest;
