@@ -92,8 +92,9 @@ where
     if let Some(kanal) = &kanal
         && let Err(e) = transport::validate_kanal(kanal)
     {
-        let (status, code, detail) = adapter_fault(&e, ctx.request_id);
-        return problem(ctx, status, code, detail);
+        // A bad query parameter is the API's 400, whatever the adapter
+        // calls the rule it breaks.
+        return problem(ctx, StatusCode::BAD_REQUEST, e.code(), e.to_string());
     }
     let idempotency = match idempotency_key(&parts.headers) {
         Ok(key) => key,

@@ -155,7 +155,19 @@ async fn a_dpi_message_from_a_norwegian_sender_arrives_in_denmark_as_valid_memo(
     assert_eq!(listed.status, 200, "{}", listed.text());
     let incoming =
         transport::parse_incoming(&listed.body, &borderpost_core::Limits::default()).unwrap();
-    let receipts = DpiReceipts::new(DpiConfig::default());
+    // The receipts are signed by the gateway's certificate, which chains
+    // to the example PKI.
+    let anchors = h
+        .pki
+        .certificates("ca-all.crt")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.to_vec())
+        .collect();
+    let receipts = DpiReceipts::new(DpiConfig {
+        trust_anchors: anchors,
+        ..DpiConfig::default()
+    });
     let decode_ctx = DecodeContext::new(OffsetDateTime::now_utc(), uuid::Uuid::new_v4());
     let decoded: Vec<_> = incoming
         .iter()
