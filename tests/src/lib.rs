@@ -79,7 +79,21 @@ impl Harness {
     /// Like [`Harness::start_with`], with the PKI (and so the certificate
     /// files the gateway reads) in another directory.
     pub async fn start_with_pki(pki: Pki, edit: impl FnOnce(String) -> String) -> Harness {
-        let dk = sim::dk::start(listener().await, &pki, sim::dk::DkOptions::default()).unwrap();
+        Harness::launch(pki, sim::dk::DkOptions::default(), edit).await
+    }
+
+    /// Like [`Harness::start`], with the Danish simulator set up by
+    /// `options`.
+    pub async fn start_with_dk(options: sim::dk::DkOptions) -> Harness {
+        Harness::launch(pki(), options, |text| text).await
+    }
+
+    async fn launch(
+        pki: Pki,
+        dk_options: sim::dk::DkOptions,
+        edit: impl FnOnce(String) -> String,
+    ) -> Harness {
+        let dk = sim::dk::start(listener().await, &pki, dk_options).unwrap();
         let no = sim::no::start(listener().await, &pki, sim::no::NoOptions::default()).unwrap();
         let data = tempdir("e2e");
         let any = SocketAddr::from(([127, 0, 0, 1], 0));

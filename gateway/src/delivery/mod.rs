@@ -601,15 +601,24 @@ impl Delivery {
             })
             .inc();
         let note = describe(&receipt.kind);
+        // The event is dated when Borderpost learned it: the national
+        // system's clock must not put `delivered` before `forwarded`. Its
+        // own time stays in the receipt and is shown as `reported_at`.
+        let reported_at = Some(receipt.at);
         let change = match receipt.kind.status() {
             Some(status) => match self.app.journal.copy(id) {
-                Ok(Some(copy)) if copy.status.may_become(status) => {
-                    status_change(status, note, Some(receipt.native.clone()), false)
-                }
+                Ok(Some(copy)) if copy.status.may_become(status) => Change::Status {
+                    status,
+                    note: Some(note),
+                    receipt: Some(receipt.native.clone()),
+                    reported_at,
+                    attempt: false,
+                },
                 Ok(Some(copy)) if copy.status == status => return true,
                 Ok(Some(_)) => Change::Note {
                     note: format!("{note} (after the copy had moved on)"),
                     receipt: Some(receipt.native.clone()),
+                    reported_at,
                 },
                 Ok(None) => return true,
                 Err(_) => return false,
@@ -617,6 +626,7 @@ impl Delivery {
             None => Change::Note {
                 note,
                 receipt: Some(receipt.native.clone()),
+                reported_at,
             },
         };
         match self
@@ -624,7 +634,7 @@ impl Delivery {
             .journal
             .update(CopyUpdate {
                 copy: id,
-                at: receipt.at,
+                at: OffsetDateTime::now_utc(),
                 change,
             })
             .await
@@ -734,6 +744,7 @@ fn status_change(
         status,
         note: Some(note),
         receipt,
+        reported_at: None,
         attempt,
     }
 }

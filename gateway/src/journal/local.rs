@@ -931,6 +931,7 @@ impl Writer {
                 accepted_at: intake.received_at,
                 history: vec![Event {
                     at: intake.received_at,
+                    reported_at: None,
                     status: copy.status,
                     note: copy.note,
                     receipt: None,
@@ -1014,6 +1015,12 @@ fn fail(request: Request, error: impl Fn() -> JournalError) {
 
 /// The copy's state after `update`, or why the change is not allowed.
 fn apply_change(mut copy: CopyState, update: &CopyUpdate) -> Result<CopyState, JournalError> {
+    // Updates are stamped before they wait for the writer, so two can
+    // arrive in the other order: the history stays in causal order anyway.
+    let at = copy
+        .history
+        .last()
+        .map_or(update.at, |last| last.at.max(update.at));
     match &update.change {
         Change::AttemptFailed { error, retry_at } => {
             if !copy.status.awaits_delivery() {
@@ -1042,6 +1049,7 @@ fn apply_change(mut copy: CopyState, update: &CopyUpdate) -> Result<CopyState, J
             status,
             note,
             receipt,
+            reported_at,
             attempt,
         } => {
             if !copy.status.may_become(*status) {
@@ -1057,15 +1065,21 @@ fn apply_change(mut copy: CopyState, update: &CopyUpdate) -> Result<CopyState, J
             copy.status = *status;
             copy.next_due = None;
             copy.history.push(Event {
-                at: update.at,
+                at,
+                reported_at: *reported_at,
                 status: *status,
                 note: note.clone(),
                 receipt: receipt.clone(),
             });
         }
-        Change::Note { note, receipt } => {
+        Change::Note {
+            note,
+            receipt,
+            reported_at,
+        } => {
             copy.history.push(Event {
-                at: update.at,
+                at,
+                reported_at: *reported_at,
                 status: copy.status,
                 note: Some(note.clone()),
                 receipt: receipt.clone(),

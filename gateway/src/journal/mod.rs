@@ -232,7 +232,8 @@ pub struct MessageView {
 pub struct CopyUpdate {
     /// Which copy.
     pub copy: CopyId,
-    /// When.
+    /// When Borderpost learned of it. The event it records is never dated
+    /// before the copy's previous one.
     pub at: OffsetDateTime,
     /// What.
     pub change: Change,
@@ -264,6 +265,8 @@ pub enum Change {
         note: Option<String>,
         /// The native receipt it came from.
         receipt: Option<NativeReceipt>,
+        /// The receipt's own time, if it came from one.
+        reported_at: Option<OffsetDateTime>,
         /// Whether this transition was the outcome of a delivery attempt
         /// (counts the attempt).
         attempt: bool,
@@ -275,6 +278,8 @@ pub enum Change {
         note: String,
         /// The native receipt.
         receipt: Option<NativeReceipt>,
+        /// The receipt's own time.
+        reported_at: Option<OffsetDateTime>,
     },
 }
 

@@ -165,6 +165,7 @@ async fn copies_move_forward_only_and_leave_the_due_queue() {
             status,
             note: None,
             receipt: None,
+            reported_at: None,
             attempt: false,
         },
     };
@@ -187,6 +188,49 @@ async fn copies_move_forward_only_and_leave_the_due_queue() {
         (depth[&Status::Accepted], depth[&Status::Delivered]),
         (1, 1)
     );
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn history_stays_in_causal_order_whatever_the_clocks_say() {
+    let dir = tempdir();
+    let journal = LocalJournal::open(Options::new(&dir)).unwrap();
+    let view = accepted(journal.submit(intake(1, b"clocks", None)).await.unwrap());
+    let id = view.copies[0].id;
+    let update = |at, status, reported_at| CopyUpdate {
+        copy: id,
+        at,
+        change: Change::Status {
+            status,
+            note: None,
+            receipt: None,
+            reported_at,
+            attempt: false,
+        },
+    };
+    let forwarded = datetime!(2026-11-25 12:06 UTC);
+    journal
+        .update(update(forwarded, Status::Forwarded, None))
+        .await
+        .unwrap();
+    // Stamped before the forward (it waited for the writer behind it), and
+    // reported by a national system whose clock is an hour behind.
+    let reported = datetime!(2026-11-25 11:06 UTC);
+    let copy = journal
+        .update(update(
+            datetime!(2026-11-25 12:05 UTC),
+            Status::Delivered,
+            Some(reported),
+        ))
+        .await
+        .unwrap();
+    let last = copy.history.last().unwrap();
+    assert_eq!(
+        (last.status, last.at, last.reported_at),
+        (Status::Delivered, forwarded, Some(reported))
+    );
+    assert!(copy.history.windows(2).all(|w| w[0].at <= w[1].at));
     drop(journal);
     fs::remove_dir_all(dir).unwrap();
 }
@@ -306,6 +350,7 @@ async fn senders_that_pull_receipts_get_notices_until_they_take_them() {
                     status,
                     note: None,
                     receipt: None,
+                    reported_at: None,
                     attempt: false,
                 },
             })
