@@ -3,6 +3,11 @@
 //! file besides Borderpost's own notes is unlisted (a file added or edited
 //! to make a test pass shows here).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed expectation is a failed test"
+)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
