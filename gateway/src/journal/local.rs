@@ -1,6 +1,6 @@
 //! [`LocalJournal`]: the group-commit log plus sled state, on one machine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -679,6 +679,8 @@ impl Writer {
         let mut keys: HashMap<String, (u64, [u8; 32])> = HashMap::new();
         let mut idem: HashMap<Vec<u8>, (u64, [u8; 32])> = HashMap::new();
         let mut copies: HashMap<CopyId, CopyState> = HashMap::new();
+        // Upstream ids given out in this batch, not yet in the state.
+        let mut upstream_ids: HashSet<Vec<u8>> = HashSet::new();
         let mut checkpoints = Vec::new();
         let mut effects = Vec::new();
 
@@ -698,7 +700,7 @@ impl Writer {
                         }
                         Ok(Prepared::New) => {
                             let seq = self.next_seq;
-                            match self.encode_submit(seq, intake, &mut buf) {
+                            match self.encode_submit(seq, intake, &mut upstream_ids, &mut buf) {
                                 Ok((body, sealed, hash)) => {
                                     let (record, states) =
                                         (body.record.clone(), body.copies.clone());
@@ -893,10 +895,40 @@ impl Writer {
         }
     }
 
+    /// The upstream id of a new copy: the one intake derived, unless it
+    /// already names a copy of another message on the same route (two
+    /// senders used the same message id), then the sender-scoped one. Two
+    /// copies must never share one: receipts find their copy by it, and
+    /// the lookup before a re-send asks the upstream by it.
+    fn upstream_id(
+        &self,
+        route: &str,
+        candidates: [Uuid; 2],
+        taken: &mut HashSet<Vec<u8>>,
+    ) -> Result<Uuid, JournalError> {
+        for (i, id) in candidates.into_iter().enumerate() {
+            let key = upstream_key(route, &id.to_string());
+            if !taken.contains(&key) && !self.state.upstream.contains_key(&key)? {
+                if i > 0 {
+                    tracing::warn!(%route, "a copy's message id is in use by another sender's message; it gets its sender-scoped id");
+                }
+                taken.insert(key);
+                return Ok(id);
+            }
+        }
+        // Both taken: only ids chosen to collide get here. A fresh id keeps
+        // the copies apart; the journal record fixes it for every retry.
+        let id = Uuid::new_v4();
+        tracing::warn!(%route, "a copy's derived ids are both in use; it gets a random id");
+        taken.insert(upstream_key(route, &id.to_string()));
+        Ok(id)
+    }
+
     fn encode_submit(
         &self,
         seq: u64,
         intake: Intake,
+        taken: &mut HashSet<Vec<u8>>,
         buf: &mut Vec<u8>,
     ) -> Result<(AcceptBody, Vec<u8>, [u8; 32]), JournalError> {
         let record = MessageRecord {
@@ -911,11 +943,14 @@ impl Writer {
             copies: u16::try_from(intake.copies.len())
                 .map_err(|_| JournalError::Codec("more than 65535 recipients".to_owned()))?,
         };
-        let copies: Vec<CopyState> = intake
-            .copies
-            .into_iter()
-            .enumerate()
-            .map(|(index, copy)| CopyState {
+        let mut copies = Vec::with_capacity(intake.copies.len());
+        for (index, copy) in intake.copies.into_iter().enumerate() {
+            let upstream_id = self.upstream_id(
+                &copy.route,
+                [copy.upstream_id, copy.upstream_id_if_taken],
+                taken,
+            )?;
+            copies.push(CopyState {
                 id: CopyId {
                     message: seq,
                     index: index as u16,
@@ -924,7 +959,7 @@ impl Writer {
                 recipient: copy.recipient,
                 country: copy.country,
                 route: copy.route,
-                upstream_id: Uuid::new_v4(),
+                upstream_id,
                 status: copy.status,
                 attempts: 0,
                 last_error: None,
@@ -936,8 +971,8 @@ impl Writer {
                     note: copy.note,
                     receipt: None,
                 }],
-            })
-            .collect();
+            });
+        }
         let body = AcceptBody { record, copies };
         let json = encode_json(&body)?;
         let len = (json.len() as u32).to_le_bytes();

@@ -108,6 +108,13 @@ pub struct NewCopy {
     pub country: Option<Country>,
     /// The upstream (route) that delivers it.
     pub route: String,
+    /// The id the upstream will know it by
+    /// ([`borderpost_core::copy_id::upstream_id`]).
+    pub upstream_id: Uuid,
+    /// The id it gets instead if `upstream_id` already names a copy of
+    /// another message on the same route
+    /// ([`borderpost_core::copy_id::sender_scoped`]).
+    pub upstream_id_if_taken: Uuid,
     /// Its first status: `accepted`, or `rejected`/`undeliverable` when
     /// intake already knows it cannot be delivered.
     pub status: Status,
@@ -199,7 +206,8 @@ pub struct CopyState {
     /// The upstream that delivers it.
     pub route: String,
     /// The id the upstream knows it by; fixed at intake so retries carry
-    /// the same id.
+    /// the same id, and derived by a rule the sender can follow
+    /// ([`borderpost_core::copy_id`]).
     pub upstream_id: Uuid,
     /// Its status.
     pub status: Status,

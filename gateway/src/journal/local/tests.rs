@@ -30,6 +30,8 @@ fn intake(id: u128, body: &[u8], idem: Option<&str>) -> Intake {
                 recipient: Recipient::with_id("dk-cpr:0707614285".parse().unwrap()),
                 country: Some(borderpost_core::Country::Dk),
                 route: "dk".to_owned(),
+                upstream_id: Uuid::from_u128(id << 8),
+                upstream_id_if_taken: Uuid::from_u128((id << 8) | 0x80),
                 status: Status::Accepted,
                 note: None,
             },
@@ -37,6 +39,8 @@ fn intake(id: u128, body: &[u8], idem: Option<&str>) -> Intake {
                 recipient: Recipient::with_id("no-fnr:31129956715".parse().unwrap()),
                 country: Some(borderpost_core::Country::No),
                 route: "no".to_owned(),
+                upstream_id: Uuid::from_u128((id << 8) | 1),
+                upstream_id_if_taken: Uuid::from_u128((id << 8) | 0x81),
                 status: Status::Accepted,
                 note: None,
             },
@@ -188,6 +192,54 @@ async fn copies_move_forward_only_and_leave_the_due_queue() {
         (depth[&Status::Accepted], depth[&Status::Delivered]),
         (1, 1)
     );
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn copies_keep_the_upstream_id_intake_gave_them_unless_another_message_holds_it() {
+    let dir = tempdir();
+    let first = {
+        let journal = LocalJournal::open(Options::new(&dir)).unwrap();
+        let first = accepted(journal.submit(intake(1, b"first", None)).await.unwrap());
+        assert_eq!(
+            first
+                .copies
+                .iter()
+                .map(|c| c.upstream_id)
+                .collect::<Vec<_>>(),
+            [Uuid::from_u128(1 << 8), Uuid::from_u128((1 << 8) | 1)]
+        );
+        first
+    };
+    // Another sender's message whose copy to Denmark would get the same id
+    // (it used the same message id): that copy takes its sender-scoped id;
+    // its copy to Norway, whose id is free, keeps the one intake gave.
+    let journal = LocalJournal::open(Options::new(&dir)).unwrap();
+    let mut other = intake(2, b"second", None);
+    other.key = MessageKey::new(&"dk-cvr:13748136".parse().unwrap(), Uuid::from_u128(2));
+    other.copies[0].upstream_id = first.copies[0].upstream_id;
+    let second = accepted(journal.submit(other).await.unwrap());
+    assert_eq!(
+        second
+            .copies
+            .iter()
+            .map(|c| c.upstream_id)
+            .collect::<Vec<_>>(),
+        [
+            Uuid::from_u128((2 << 8) | 0x80),
+            Uuid::from_u128((2 << 8) | 1)
+        ]
+    );
+    // Receipts find each copy by its own id.
+    for copy in first.copies.iter().chain(&second.copies) {
+        assert_eq!(
+            journal
+                .copy_by_upstream_id(&copy.route, &copy.upstream_id.to_string())
+                .unwrap(),
+            Some(copy.id)
+        );
+    }
     drop(journal);
     fs::remove_dir_all(dir).unwrap();
 }
