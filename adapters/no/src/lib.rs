@@ -35,6 +35,7 @@ mod asn1;
 mod c14n;
 mod cert;
 mod config;
+mod documents;
 mod dpi;
 mod keys;
 mod receipts;
