@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use borderpost_core::canonical;
-use borderpost_core::{AdapterError, Channel, Country, Message, PartyId, Status};
+use borderpost_core::{Adapter, AdapterError, Channel, Country, Message, PartyId, Status};
+use borderpost_core::{canonical, copy_id};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -46,6 +46,9 @@ pub struct App {
     names: HashMap<PartyId, String>,
     /// Which upstream serves each country.
     routes: HashMap<Country, String>,
+    /// The protocols each route writes (its messages and, for Denmark,
+    /// print), which a copy's upstream id must fit.
+    route_protocols: HashMap<String, Vec<Arc<dyn Adapter>>>,
 }
 
 /// The keys of the Norwegian DPI ingress.
@@ -154,6 +157,18 @@ impl App {
             .values()
             .map(|u| (u.country, u.name.clone()))
             .collect();
+        let registry = crate::registry::Registry::with_defaults();
+        let route_protocols = config
+            .upstreams
+            .values()
+            .map(|u| {
+                let protocols = std::iter::once(&u.protocol)
+                    .chain(&u.print_protocol)
+                    .filter_map(|p| registry.get(p))
+                    .collect();
+                (u.name.clone(), protocols)
+            })
+            .collect();
         App {
             limiter: Limiter::new(&config.rate_limits),
             no_ingress: None,
@@ -168,6 +183,7 @@ impl App {
             senders,
             names,
             routes,
+            route_protocols,
         }
     }
 
@@ -360,10 +376,8 @@ impl App {
                 representative.id
             )));
         }
-        let copies: Vec<NewCopy> = message
-            .recipients
-            .iter()
-            .map(|r| self.route(&message, r))
+        let copies: Vec<NewCopy> = (0..message.recipients.len())
+            .map(|index| self.route(&message, index))
             .collect();
         if copies.iter().all(|c| c.status != Status::Accepted) {
             let reasons: Vec<&str> = copies.iter().filter_map(|c| c.note.as_deref()).collect();
@@ -411,20 +425,41 @@ impl App {
         }
     }
 
-    /// Where a recipient's copy goes, or why it cannot go anywhere.
-    fn route(&self, message: &Message, recipient: &borderpost_core::Recipient) -> NewCopy {
+    /// Where recipient `index`'s copy goes, or why it cannot go anywhere,
+    /// and the id the upstream will know it by.
+    fn route(&self, message: &Message, index: usize) -> NewCopy {
+        let recipient = &message.recipients[index];
         let country = recipient.country();
-        let refuse = |note: String| NewCopy {
+        let route = country.and_then(|c| self.routes.get(&c));
+        // The id must fit every protocol the route may write the copy in.
+        let protocols = route.and_then(|r| self.route_protocols.get(r));
+        let accepts = |id| protocols.is_none_or(|ps| ps.iter().all(|p| p.accepts_message_id(id)));
+        let recipients = &message.recipients;
+        let copy = NewCopy {
             recipient: recipient.clone(),
             country,
+            route: route.cloned().unwrap_or_default(),
+            upstream_id: copy_id::upstream_id(message.id, recipients, index, accepts),
+            upstream_id_if_taken: copy_id::sender_scoped(
+                &message.sender.id.national().to_string(),
+                message.id,
+                recipients,
+                index,
+                accepts,
+            ),
+            status: Status::Accepted,
+            note: None,
+        };
+        let refuse = |note: String| NewCopy {
             route: String::new(),
             status: Status::Rejected,
             note: Some(note),
+            ..copy.clone()
         };
         let Some(country) = country else {
             return refuse("the recipient names no country Borderpost delivers to".to_owned());
         };
-        let Some(route) = self.routes.get(&country) else {
+        let Some(route) = route else {
             return refuse(format!("no upstream serves {country}"));
         };
         if message.channel == Channel::PrintOnly
@@ -436,13 +471,7 @@ impl App {
         {
             return refuse(format!("no print service is configured for {country}"));
         }
-        NewCopy {
-            recipient: recipient.clone(),
-            country: Some(country),
-            route: route.clone(),
-            status: Status::Accepted,
-            note: None,
-        }
+        copy
     }
 
     /// The message `id` of one of the senders `caller` may see.

@@ -86,8 +86,22 @@ impl Harness {
     /// Like [`Harness::start_with`], with the PKI (and so the certificate
     /// files the gateway reads) in the directory `certs`.
     pub async fn start_with_pki(certs: PathBuf, edit: impl FnOnce(String) -> String) -> Harness {
+        Harness::launch(certs, sim::dk::DkOptions::default(), edit).await
+    }
+
+    /// Like [`Harness::start`], with the Danish simulator set up by
+    /// `options`.
+    pub async fn start_with_dk(options: sim::dk::DkOptions) -> Harness {
+        Harness::launch(certs(), options, |text| text).await
+    }
+
+    async fn launch(
+        certs: PathBuf,
+        dk_options: sim::dk::DkOptions,
+        edit: impl FnOnce(String) -> String,
+    ) -> Harness {
         let pki = Pki::new(&certs);
-        let dk = sim::dk::start(listener().await, &pki, sim::dk::DkOptions::default()).unwrap();
+        let dk = sim::dk::start(listener().await, &pki, dk_options).unwrap();
         let no = sim::no::start(listener().await, &pki, sim::no::NoOptions::default()).unwrap();
         let data = tempdir("e2e");
         let any = SocketAddr::from(([127, 0, 0, 1], 0));

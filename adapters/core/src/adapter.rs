@@ -397,6 +397,15 @@ pub trait Adapter: Send + Sync {
     /// Decodes a message a sender submitted in this protocol.
     fn decode(&self, wire: &Wire<'_>, ctx: &DecodeContext<'_>) -> Result<Message, AdapterError>;
 
+    /// Whether this protocol can carry `id` as a copy's message id
+    /// ([`EncodeContext::message_id`]). Most take any UUID; MeMo takes
+    /// version 4 only. The gateway asks before it fixes a copy's id
+    /// ([`crate::copy_id`]).
+    fn accepts_message_id(&self, id: Uuid) -> bool {
+        let _ = id;
+        true
+    }
+
     /// Encodes `message` for one recipient, `to`, in this protocol.
     fn encode(
         &self,

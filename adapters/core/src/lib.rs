@@ -15,11 +15,14 @@
 //! - [`lifecycle`]: the one status model every country maps into.
 //! - [`xml`]: the hostile-input-safe XML reader and writer adapters share.
 //! - [`canonical`]: the canonical JSON protocol itself, as an adapter.
+//! - [`copy_id`]: the id each recipient's copy carries on the wire, by a
+//!   rule senders can compute.
 
 #![forbid(unsafe_code)]
 
 pub mod adapter;
 pub mod canonical;
+pub mod copy_id;
 pub mod error;
 pub mod id;
 pub mod lifecycle;

@@ -135,11 +135,25 @@ pub struct NativeReceipt {
 }
 
 /// One step in the life of a recipient's copy.
+///
+/// A copy's history is in causal order: each event's `at` is when
+/// Borderpost learned of it, never earlier than the event before. A national
+/// system's clock does not decide the order (a receipt stamped before the
+/// copy was forwarded still comes after `forwarded`); its own time is kept
+/// as `reported_at`, and in the receipt itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// When it happened (per the receipt, else when Borderpost saw it).
+    /// When Borderpost learned of it.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// When the national system says it happened, for an event that came
+    /// from a receipt (the receipt's own timestamp).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reported_at: Option<OffsetDateTime>,
     /// The copy's status after the event.
     pub status: Status,
     /// What happened, for people.

@@ -41,6 +41,19 @@ pub fn check_filename(filename: &str, path: &str) -> Result<(), AdapterError> {
     }
 }
 
+/// `filename` with each character Digital Post refuses replaced by `_`, or
+/// `None` if it has none. For messages from elsewhere: a file name is not
+/// an address, so a Danish recipient gets the file under a name Digital
+/// Post takes rather than no file at all (the encoder reports the loss).
+pub fn fit_filename(filename: &str) -> Option<String> {
+    filename.chars().any(forbidden_in_filename).then(|| {
+        filename
+            .chars()
+            .map(|c| if forbidden_in_filename(c) { '_' } else { c })
+            .collect()
+    })
+}
+
 /// Fails unless `url` is an `https://` link.
 pub fn check_action_url(url: &str, path: &str) -> Result<(), AdapterError> {
     let url = url.trim();
@@ -91,6 +104,16 @@ mod tests {
             assert_eq!(e.code(), "business-rule", "{bad:?}");
         }
         assert!(check_filename("a\u{200b}b", "f").is_ok());
+    }
+
+    #[test]
+    fn fitted_filenames_pass_the_rule() {
+        assert_eq!(fit_filename("Brev.pdf"), None);
+        let fitted = fit_filename("Svar: 2025/09 \"endelig\"?.pdf").unwrap();
+        assert_eq!(fitted, "Svar_ 2025_09 _endelig__.pdf");
+        assert!(check_filename(&fitted, "f").is_ok());
+        let fitted = fit_filename("a\u{a0}b\u{3000}c\nd").unwrap();
+        assert_eq!(fitted, "a_b_c_d");
     }
 
     #[test]

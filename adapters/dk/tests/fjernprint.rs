@@ -96,9 +96,23 @@ fn printing_needs_an_address_a_name_and_a_pdf() {
     m.recipients[0].name = None;
     assert_eq!(encode(&m).unwrap_err().code(), "recipient-unaddressable");
 
+    // An address line is not cut: a cut address may not arrive.
     let mut m = print_message();
     m.recipients[0].address.as_mut().unwrap().lines[0] = "x".repeat(35);
     assert_eq!(encode(&m).unwrap_err().code(), "recipient-unaddressable");
+
+    // A name is, with a loss: the envelope still reaches its addressee.
+    let mut m = print_message();
+    m.recipients[0].name = Some("N".repeat(140));
+    let e = encode(&m).unwrap();
+    let loss = e
+        .losses
+        .iter()
+        .find(|l| l.field == "recipients[].name")
+        .unwrap();
+    assert!(loss.reason.contains("140 characters"), "{loss:?}");
+    xmllint(&fjernprint_xsd(), &e.parts[0].body).unwrap();
+    assert!(String::from_utf8_lossy(&e.parts[0].body).contains(&format!(">{}<", "N".repeat(130))));
 
     let mut m = print_message();
     m.documents[0].media_type = "text/plain".to_owned();

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::asice::{self, NewDocument, NewPackage, Package};
 use crate::cms;
 use crate::config::DpiConfig;
+use crate::documents::package_documents;
 use crate::jwt::{self, Verified};
 use crate::receipts;
 use crate::sbd::{
@@ -37,6 +38,8 @@ pub const MEDIA_TYPE_JWT: &str = "application/jwt";
 pub const MEDIA_TYPE_PACKAGE: &str = "application/octet-stream";
 /// The title length DPI allows (`ikkesensitivtittel`, manifest `tittel`).
 const MAX_TITLE_CHARS: usize = 255;
+/// The length of `avsender.fakturaReferanse`.
+const MAX_INVOICE_CHARS: usize = 40;
 
 /// The DPI adapter (`no-dpi`). Receipts arriving for its messages are
 /// decoded by [`Adapter::decode_receipt`] as [`crate::DpiReceipts`] does.
@@ -325,12 +328,20 @@ impl Dpi {
             what: "signer (the business certificate that signs DPI messages)",
         })?;
         let token = self.config.token()?.to_owned();
-        if message.kind == MessageKind::Sms {
-            return Err(AdapterError::Unsupported {
-                what: "SMS-only messages: DPI carries letters with documents".to_owned(),
-            });
-        }
         let mut losses = Vec::new();
+        let letter;
+        let message = if message.kind == MessageKind::Sms {
+            letter = sms_as_letter(message)?;
+            losses.push(loss(
+                "kind",
+                &format!(
+                    "DPI carries letters, not SMS: the text was sent as the letter's main document, {SMS_FILENAME}"
+                ),
+            ));
+            &letter
+        } else {
+            message
+        };
         let leaf = signer
             .certificate_chain()
             .first()
@@ -455,18 +466,10 @@ impl Dpi {
             .and_then(|d| d.language.clone())
             .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned());
         let subject = truncate_title(&message.subject, "subject", &mut losses);
+        let (package_docs, renamed) = package_documents(&message.documents)?;
+        losses.extend(renamed);
         let mut titles = Vec::with_capacity(message.documents.len());
-        for (i, doc) in message.documents.iter().enumerate() {
-            check_document(i, doc)?;
-            if message.documents[..i]
-                .iter()
-                .any(|d| d.filename == doc.filename)
-            {
-                return Err(AdapterError::BusinessRule {
-                    rule: "no.dpi-filename",
-                    detail: format!("documents[{i}].filename repeats an earlier document's"),
-                });
-            }
+        for (i, (doc, package_doc)) in message.documents.iter().zip(&package_docs).enumerate() {
             let title = if print && i == 0 {
                 if doc.title.as_ref().is_some_and(|t| *t != message.subject) {
                     losses.push(loss(
@@ -478,7 +481,7 @@ impl Dpi {
             } else {
                 match &doc.title {
                     Some(t) => truncate_title(t, &format!("documents[{i}].title"), &mut losses),
-                    None => doc.filename.clone(),
+                    None => package_doc.href.clone(),
                 }
             };
             titles.push(title);
@@ -486,34 +489,39 @@ impl Dpi {
         let new_docs: Vec<NewDocument<'_>> = message
             .documents
             .iter()
+            .zip(&package_docs)
             .zip(&titles)
-            .map(|(doc, title)| NewDocument {
-                href: &doc.filename,
-                mime: &doc.media_type,
+            .map(|((doc, package_doc), title)| NewDocument {
+                href: &package_doc.href,
+                mime: &package_doc.mime,
                 tittel: title,
                 lang: doc.language.as_deref().unwrap_or(&main_language),
                 content: &doc.content,
             })
             .collect();
-        if let Some(invoice) = &message.references.invoice
-            && invoice.chars().count() > 40
-        {
-            return Err(AdapterError::schema(
-                "references.invoice",
-                "DPI fakturaReferanse takes at most 40 characters",
-            ));
-        }
+        // A cut reference would name another invoice; a missing one names
+        // none, and only the sender's invoicing reads it.
+        let invoice = match &message.references.invoice {
+            Some(invoice) if invoice.chars().count() > MAX_INVOICE_CHARS => {
+                losses.push(loss(
+                    "references.invoice",
+                    "DPI's fakturaReferanse takes at most 40 characters, so it was left out rather than cut",
+                ));
+                None
+            }
+            other => other.clone(),
+        };
         let avsender = Avsender {
             virksomhetsidentifikator: identifier(&avsender_value),
             avsenderidentifikator: message.sender.unit.clone(),
-            faktura_referanse: message.references.invoice.clone(),
+            faktura_referanse: invoice.clone(),
         };
         let zip = asice::build(
             &NewPackage {
                 postkasseadresse: package_recipient,
                 avsender: &avsender_value,
                 avsenderidentifikator: message.sender.unit.as_deref(),
-                faktura_referanse: message.references.invoice.as_deref(),
+                faktura_referanse: invoice.as_deref(),
                 documents: &new_docs,
             },
             signer,
@@ -1149,40 +1157,26 @@ fn record_common_losses(message: &Message, ctx: &EncodeContext<'_>, losses: &mut
     }
 }
 
-fn check_document(i: usize, doc: &Document) -> Result<(), AdapterError> {
-    let name = &doc.filename;
-    let n = name.chars().count();
-    let reserved = name == "mimetype"
-        || name == "manifest.xml"
-        || name.to_ascii_uppercase().starts_with("META-INF");
-    let bad_chars = name
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '/' | '\\'));
-    if !(4..=100).contains(&n) || reserved || bad_chars || name == "." || name == ".." {
-        return Err(AdapterError::BusinessRule {
-            rule: "no.dpi-filename",
-            detail: format!(
-                "documents[{i}].filename must be 4 to 100 characters, without / or \\, and not a name the package reserves"
-            ),
-        });
-    }
-    let essence = doc
-        .media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !asice::DOCUMENT_MEDIA_TYPES.contains(&essence.as_str()) {
-        return Err(AdapterError::BusinessRule {
-            rule: "no.dpi-media-type",
-            detail: format!(
-                "documents[{i}].media_type {:?} is not one DPI postboxes accept",
-                sbd::truncate(&doc.media_type, 100)
-            ),
-        });
-    }
-    Ok(())
+/// The file name of the main document an SMS becomes.
+const SMS_FILENAME: &str = "melding.txt";
+
+/// An SMS as the letter DPI can carry: its text is the main document.
+fn sms_as_letter(message: &Message) -> Result<Message, AdapterError> {
+    let text = message
+        .notification
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| AdapterError::schema("notification", "an SMS needs its text here"))?;
+    let mut letter = message.clone();
+    letter.kind = MessageKind::Letter;
+    letter.documents = vec![Document {
+        filename: SMS_FILENAME.to_owned(),
+        media_type: "text/plain".to_owned(),
+        language: None,
+        title: None,
+        content: text.as_bytes().to_vec(),
+    }];
+    Ok(letter)
 }
 
 fn truncate_title(title: &str, field: &str, losses: &mut Vec<Loss>) -> String {

@@ -34,6 +34,7 @@ use borderpost_core::Protocol;
 mod asn1;
 mod cert;
 mod config;
+mod documents;
 mod dpi;
 mod keys;
 mod receipts;

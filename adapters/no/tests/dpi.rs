@@ -757,3 +757,99 @@ impl DpiConfigWithAnchors {
         DpiConfigWithAnchors(config)
     }
 }
+
+/// Decrypts and reads the package `encoded` carries, as the postbox would.
+fn open_package(encoded: &borderpost_core::Encoded) -> asice::Package {
+    let zip = key("postbox-no")
+        .decrypt_cms(part(encoded, PART_DOKUMENTPAKKE))
+        .unwrap();
+    asice::read(&zip, &Default::default()).unwrap()
+}
+
+fn loss_fields(encoded: &borderpost_core::Encoded) -> Vec<&str> {
+    encoded.losses.iter().map(|l| l.field.as_str()).collect()
+}
+
+#[test]
+fn repeated_and_unfit_file_names_are_carried_under_names_dpi_takes() {
+    let mut message = digital_message("no-orgnr:991825827", Uuid::from_u128(21));
+    let mut again = message.documents[0].clone();
+    again.title = Some("Vedtak, kopi".to_owned());
+    again.content = b"%PDF-1.4 kopi".to_vec();
+    message.documents.push(again);
+    message.documents.push(borderpost_core::Document {
+        filename: "a/b".to_owned(),
+        media_type: "text/xml".to_owned(),
+        language: None,
+        title: None,
+        content: b"<a/>".to_vec(),
+    });
+    let encoded = encode(&message, &key("sender-no"));
+    assert_eq!(
+        loss_fields(&encoded),
+        [
+            "documents[2].filename",
+            "documents[3].filename",
+            "documents[3].media_type"
+        ]
+    );
+    let package = open_package(&encoded);
+    let names: Vec<(&str, &str)> = package
+        .manifest
+        .documents
+        .iter()
+        .map(|d| (d.href.as_str(), d.mime.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("vedtak.pdf", "application/pdf"),
+            ("vedlegg.txt", "text/plain"),
+            ("vedtak (2).pdf", "application/pdf"),
+            ("a_b_", "application/xml"),
+        ]
+    );
+    // Each name holds its own document.
+    assert_eq!(package.files["vedtak.pdf"], b"%PDF-1.4 vedtak");
+    assert_eq!(package.files["vedtak (2).pdf"], b"%PDF-1.4 kopi");
+    // And the message decodes back with the names it was written with.
+    let back = Dpi::new(config())
+        .decode(&encoded.as_wire(), &decode_ctx(Some(&key("postbox-no"))))
+        .unwrap();
+    assert_eq!(
+        back.documents
+            .iter()
+            .map(|d| d.filename.as_str())
+            .collect::<Vec<_>>(),
+        ["vedtak.pdf", "vedlegg.txt", "vedtak (2).pdf", "a_b_"]
+    );
+}
+
+#[test]
+fn an_sms_becomes_a_letter_with_its_text_as_the_main_document() {
+    let mut message = digital_message("no-orgnr:991825827", Uuid::from_u128(22));
+    message.kind = borderpost_core::MessageKind::Sms;
+    message.documents.clear();
+    message.notification = Some("Husk tannlegetimen i morgen kl. 9".to_owned());
+    let encoded = encode(&message, &key("sender-no"));
+    assert_eq!(encoded.losses[0].field, "kind");
+    let package = open_package(&encoded);
+    assert_eq!(package.manifest.documents.len(), 1);
+    assert_eq!(package.manifest.documents[0].href, "melding.txt");
+    assert_eq!(
+        package.files["melding.txt"],
+        b"Husk tannlegetimen i morgen kl. 9"
+    );
+}
+
+#[test]
+fn an_invoice_reference_dpi_cannot_hold_is_left_out_not_cut() {
+    let mut message = digital_message("no-orgnr:991825827", Uuid::from_u128(23));
+    message.references.invoice = Some("I".repeat(41));
+    let encoded = encode(&message, &key("sender-no"));
+    assert_eq!(loss_fields(&encoded), ["references.invoice"]);
+    let back = Dpi::new(config())
+        .decode(&encoded.as_wire(), &decode_ctx(Some(&key("postbox-no"))))
+        .unwrap();
+    assert_eq!(back.references.invoice, None);
+}

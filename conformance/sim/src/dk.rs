@@ -100,6 +100,10 @@ pub struct DkOptions {
     pub no_digital_post: Vec<PartyId>,
     /// How long after the accepting answer a receipt becomes listed.
     pub receipt_delay: Duration,
+    /// How far the simulated Digital Post's clock is off: every
+    /// `Kvittering` is stamped with the time plus this (negative: a clock
+    /// behind, whose receipts look older than what caused them).
+    pub clock_skew: time::Duration,
 }
 
 impl Default for DkOptions {
@@ -107,6 +111,7 @@ impl Default for DkOptions {
         DkOptions {
             no_digital_post: DEFAULT_NO_DIGITAL_POST.parse().into_iter().collect(),
             receipt_delay: Duration::ZERO,
+            clock_skew: time::Duration::ZERO,
         }
     }
 }
@@ -133,6 +138,7 @@ pub fn start(listener: TcpListener, pki: &Pki, options: DkOptions) -> Result<Run
         shared: Shared::default(),
         no_digital_post: options.no_digital_post.into_iter().collect(),
         receipt_delay: options.receipt_delay,
+        clock_skew: options.clock_skew,
         issuer,
         receipts: Mutex::new(VecDeque::new()),
         held: Mutex::new(HashMap::new()),
@@ -163,6 +169,7 @@ struct State {
     shared: Shared,
     no_digital_post: HashSet<PartyId>,
     receipt_delay: Duration,
+    clock_skew: time::Duration,
     issuer: PartyId,
     receipts: Mutex<VecDeque<Pending>>,
     /// Every message taken, by id, with the route it came on: what
@@ -487,7 +494,8 @@ impl State {
         }
     }
 
-    /// A `Kvittering` for `message_id`, timestamped now. An id that is not a
+    /// A `Kvittering` for `message_id`, timestamped now (by the simulated
+    /// clock, see [`DkOptions::clock_skew`]). An id that is not a
     /// UUID (unreadable from a broken message) is written as the nil UUID:
     /// the document requires one.
     fn document(
@@ -500,7 +508,7 @@ impl State {
         let receipt = Receipt {
             message_id: uuid.hyphenated().to_string(),
             kind,
-            at: OffsetDateTime::now_utc(),
+            at: OffsetDateTime::now_utc() + self.clock_skew,
             issuer: Some(self.issuer.clone()),
             native: NativeReceipt {
                 protocol: receipt::PROTOCOL.to_owned(),

@@ -27,6 +27,10 @@ pub struct RecipientAccepted {
     pub recipient: String,
     /// The upstream its copy goes to (empty if none).
     pub route: String,
+    /// The id the upstream knows the copy by (`borderpost_core::copy_id`),
+    /// for a copy that has an upstream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_id: Option<Uuid>,
     /// Its status at acceptance.
     pub status: Status,
     /// Why, for a copy refused at intake.
@@ -57,6 +61,11 @@ pub struct RecipientStatus {
     pub recipient: String,
     /// Its upstream.
     pub route: String,
+    /// The id the upstream knows the copy by: the message id for a message
+    /// with one recipient, else a UUIDv5 the sender can compute
+    /// (`borderpost_core::copy_id`). Absent for a copy with no upstream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_id: Option<Uuid>,
     /// Its current status.
     pub status: Status,
     /// Delivery attempts so far.
@@ -80,6 +89,7 @@ pub fn accepted(view: &MessageView) -> Accepted {
                 RecipientAccepted {
                     recipient: c.recipient.to_string(),
                     route: c.route.clone(),
+                    upstream_id: upstream_id(c),
                     status: first.map_or(c.status, |e| e.status),
                     note: first.and_then(|e| e.note.clone()),
                 }
@@ -103,11 +113,17 @@ fn copy_status(copy: &CopyState) -> RecipientStatus {
     RecipientStatus {
         recipient: copy.recipient.to_string(),
         route: copy.route.clone(),
+        upstream_id: upstream_id(copy),
         status: copy.status,
         attempts: copy.attempts,
         last_error: copy.last_error.clone(),
         history: copy.history.clone(),
     }
+}
+
+/// A copy's upstream id, if it has an upstream to be known by.
+fn upstream_id(copy: &CopyState) -> Option<Uuid> {
+    (!copy.route.is_empty()).then_some(copy.upstream_id)
 }
 
 /// `POST /v1/messages`.

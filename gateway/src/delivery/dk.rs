@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::{Reply, UpstreamClient};
-use super::{Job, Polled, Sent, Transport, encode_for};
+use super::{Job, Polled, Sent, Transport, TransportError, encode_for};
 
 /// The error code of a recipient without Digital Post.
 pub const NOT_REGISTERED: &str = "RECIPIENT_NOT_REGISTERED";
@@ -63,101 +63,56 @@ impl DkTransport {
         path: &str,
         content_type: Option<&str>,
         body: Vec<u8>,
-    ) -> Option<Request<Full<Bytes>>> {
+    ) -> Result<Request<Full<Bytes>>, TransportError> {
         let mut builder = Request::builder().method(method).uri(self.client.url(path));
         if let Some(content_type) = content_type {
             builder = builder.header(http::header::CONTENT_TYPE, content_type);
         }
-        builder.body(Full::new(Bytes::from(body))).ok()
+        builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| TransportError::configuration(format!("building a request: {e}")))
     }
 
     /// Posts `body` to `path` and reads the answer as Digital Post would give
-    /// it.
-    async fn post(&self, path: &str, body: Vec<u8>, losses: Option<String>) -> Answer {
-        let Some(request) = self.request(Method::POST, path, Some("application/xml"), body) else {
-            return Answer::Sent(Sent::Retry("could not build the request".to_owned()));
-        };
-        match self.client.send(request).await {
-            Err(e) => Answer::Sent(Sent::Retry(e.to_string())),
-            Ok(reply) => self.answer(reply, losses),
-        }
+    /// it. A recipient without Digital Post is [`TransportError::Unreachable`].
+    async fn post(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        losses: Option<String>,
+    ) -> Result<Sent, TransportError> {
+        let request = self.request(Method::POST, path, Some("application/xml"), body)?;
+        let reply = self.client.send(request).await?;
+        answer(reply, losses)
     }
 
-    fn answer(&self, reply: Reply, losses: Option<String>) -> Answer {
-        let native = (!reply.body.is_empty()).then(|| NativeReceipt {
-            protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),
-            media_type: "application/xml".to_owned(),
-            body: String::from_utf8_lossy(&reply.body).into_owned(),
-        });
-        let status = reply.status;
-        if status.is_success() {
-            return Answer::Sent(Sent::Forwarded {
-                note: Some(match losses {
-                    Some(losses) => format!("accepted by Digital Post; translation lost: {losses}"),
-                    None => "accepted by Digital Post".to_owned(),
-                }),
-                receipt: native,
-            });
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS
-            || status == StatusCode::REQUEST_TIMEOUT
-            || status.is_server_error()
-        {
-            return Answer::Sent(Sent::Retry(format!("Digital Post answered {status}")));
-        }
-        // A client error: the answer says why, in a Kvittering.
-        let receipt = borderpost_dk::receipt::decode(
-            &reply.body,
-            &DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil()),
-        )
-        .ok();
-        let detail = receipt
-            .as_ref()
-            .and_then(|r| match &r.kind {
-                borderpost_core::ReceiptKind::Error { detail, .. } => detail.clone(),
-                _ => None,
-            })
-            .unwrap_or_else(|| format!("Digital Post answered {status}"));
-        let code = error_code(&reply.body);
-        if status == StatusCode::UNPROCESSABLE_ENTITY && code.as_deref() == Some(NOT_REGISTERED) {
-            return Answer::NotRegistered(native);
-        }
-        Answer::Sent(Sent::Rejected(
-            format!("refused by Digital Post: {detail}"),
-            native,
-        ))
-    }
-
-    async fn send_print(&self, job: &Job, why: Option<&str>) -> Sent {
+    async fn send_print(&self, job: &Job, why: Option<&str>) -> Result<Sent, TransportError> {
         let Some(print) = &self.print else {
-            return Sent::Undeliverable(
-                "no print service is configured for Denmark".to_owned(),
+            return Err(TransportError::unreachable(
+                "no print service is configured for Denmark",
                 None,
-            );
+            ));
         };
         if job.copy.recipient.address.is_none() {
-            return Sent::Undeliverable(
-                "print needs the recipient's postal address".to_owned(),
+            return Err(TransportError::unreachable(
+                "print needs the recipient's postal address",
                 None,
-            );
+            ));
         }
-        let (body, losses) = match encode_for(print.as_ref(), job) {
-            Ok(encoded) => encoded,
-            Err(sent) => return sent,
-        };
+        let (body, losses) = encode_for(print.as_ref(), job)?;
         match self.post("/apis/v1/print", body, losses).await {
-            Answer::Sent(Sent::Forwarded { note, receipt }) => Sent::Forwarded {
+            Ok(Sent::Forwarded { note, receipt }) => Ok(Sent::Forwarded {
                 note: Some(match why {
                     Some(why) => format!("{why}; sent to print: {}", note.unwrap_or_default()),
                     None => format!("sent to print: {}", note.unwrap_or_default()),
                 }),
                 receipt,
-            },
-            Answer::Sent(other) => other,
-            Answer::NotRegistered(receipt) => Sent::Undeliverable(
-                "the print service refused the recipient".to_owned(),
+            }),
+            Err(TransportError::Unreachable { receipt, .. }) => Err(TransportError::unreachable(
+                "the print service refused the recipient",
                 receipt,
-            ),
+            )),
+            other => other,
         }
     }
 }
@@ -165,24 +120,17 @@ impl DkTransport {
 impl DkTransport {
     /// Whether Digital Post holds message `id` on `path` (`memo` or
     /// `print`).
-    async fn holds(&self, path: &str, id: Uuid) -> Result<Option<Sent>, String> {
-        let request = self
-            .request(
-                Method::GET,
-                &format!("/apis/v1/{path}/{}", id.hyphenated()),
-                None,
-                Vec::new(),
-            )
-            .ok_or("could not build the request")?;
-        let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+    async fn holds(&self, path: &str, id: Uuid) -> Result<Option<Sent>, TransportError> {
+        let request = self.request(
+            Method::GET,
+            &format!("/apis/v1/{path}/{}", id.hyphenated()),
+            None,
+            Vec::new(),
+        )?;
+        let reply = self.client.send(request).await?;
         if !reply.status.is_success() {
             return super::lookup_failed("Digital Post", reply.status);
         }
-        let native = (!reply.body.is_empty()).then(|| NativeReceipt {
-            protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),
-            media_type: "application/xml".to_owned(),
-            body: String::from_utf8_lossy(&reply.body).into_owned(),
-        });
         let what = if path == "print" {
             "the print service"
         } else {
@@ -192,14 +140,65 @@ impl DkTransport {
             note: Some(format!(
                 "{what} already had it (an earlier attempt's answer was lost)"
             )),
-            receipt: native,
+            receipt: native(&reply.body),
         }))
     }
 }
 
-enum Answer {
-    Sent(Sent),
-    NotRegistered(Option<NativeReceipt>),
+/// What Digital Post's answer to a posted message means.
+fn answer(reply: Reply, losses: Option<String>) -> Result<Sent, TransportError> {
+    let native = native(&reply.body);
+    let status = reply.status;
+    if status.is_success() {
+        return Ok(Sent::Forwarded {
+            note: Some(match losses {
+                Some(losses) => format!("accepted by Digital Post; translation lost: {losses}"),
+                None => "accepted by Digital Post".to_owned(),
+            }),
+            receipt: native,
+        });
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
+    {
+        return Err(TransportError::transient(format!(
+            "Digital Post answered {status}"
+        )));
+    }
+    // A client error: the answer says why, in a Kvittering.
+    let receipt = borderpost_dk::receipt::decode(
+        &reply.body,
+        &DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil()),
+    )
+    .ok();
+    let detail = receipt
+        .as_ref()
+        .and_then(|r| match &r.kind {
+            borderpost_core::ReceiptKind::Error { detail, .. } => detail.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| format!("Digital Post answered {status}"));
+    let code = error_code(&reply.body);
+    if status == StatusCode::UNPROCESSABLE_ENTITY && code.as_deref() == Some(NOT_REGISTERED) {
+        return Err(TransportError::unreachable(
+            "the recipient has no Digital Post",
+            native,
+        ));
+    }
+    Err(TransportError::rejected(
+        format!("refused by Digital Post: {detail}"),
+        native,
+    ))
+}
+
+/// A Danish answer body as the native receipt it is (none when empty).
+fn native(body: &[u8]) -> Option<NativeReceipt> {
+    (!body.is_empty()).then(|| NativeReceipt {
+        protocol: borderpost_dk::receipt::PROTOCOL.to_owned(),
+        media_type: "application/xml".to_owned(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    })
 }
 
 /// The `errorCode` of a `Kvittering`, if the body is one.
@@ -211,31 +210,26 @@ fn error_code(body: &[u8]) -> Option<String> {
 }
 
 impl Transport for DkTransport {
-    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent> {
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Sent, TransportError>> {
         async move {
             if job.message.channel == Channel::PrintOnly {
                 return self.send_print(job, None).await;
             }
-            let (body, losses) = match encode_for(self.memo.as_ref(), job) {
-                Ok(encoded) => encoded,
-                Err(sent) => return sent,
-            };
+            let (body, losses) = encode_for(self.memo.as_ref(), job)?;
             match self.post("/apis/v1/memo", body, losses).await {
-                Answer::Sent(sent) => sent,
-                Answer::NotRegistered(receipt) => {
-                    if job.message.channel == Channel::DigitalElsePrint && self.print.is_some() {
-                        self.send_print(job, Some("the recipient has no Digital Post"))
-                            .await
-                    } else {
-                        Sent::Undeliverable("the recipient has no Digital Post".to_owned(), receipt)
-                    }
+                Err(TransportError::Unreachable { .. })
+                    if job.message.channel == Channel::DigitalElsePrint && self.print.is_some() =>
+                {
+                    self.send_print(job, Some("the recipient has no Digital Post"))
+                        .await
                 }
+                other => other,
             }
         }
         .boxed()
     }
 
-    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>> {
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, TransportError>> {
         async move {
             let id = job.copy.upstream_id;
             let channel = job.message.channel;
@@ -252,20 +246,22 @@ impl Transport for DkTransport {
         .boxed()
     }
 
-    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>> {
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, TransportError>> {
         async move {
-            let request = self
-                .request(Method::GET, "/apis/v1/receipts", None, Vec::new())
-                .ok_or("could not build the request")?;
-            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            let request = self.request(Method::GET, "/apis/v1/receipts", None, Vec::new())?;
+            let reply = self.client.send(request).await?;
             if reply.status == StatusCode::NO_CONTENT {
                 return Ok(Vec::new());
             }
             if !reply.status.is_success() {
-                return Err(format!("receipt list answered {}", reply.status));
+                return Err(TransportError::transient(format!(
+                    "receipt list answered {}",
+                    reply.status
+                )));
             }
-            let pending: Vec<PendingReceipt> =
-                serde_json::from_slice(&reply.body).map_err(|e| format!("receipt list is not the expected JSON: {e}"))?;
+            let pending: Vec<PendingReceipt> = serde_json::from_slice(&reply.body).map_err(|e| {
+                TransportError::transient(format!("receipt list is not the expected JSON: {e}"))
+            })?;
             let ctx = DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil());
             let mut out = Vec::with_capacity(pending.len());
             for p in pending {
@@ -279,26 +275,125 @@ impl Transport for DkTransport {
         .boxed()
     }
 
-    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), TransportError>> {
         async move {
+            // The id goes into a path: only a UUID may.
             if Uuid::try_parse(id).is_err() {
-                return Err("a receipt id is a UUID".to_owned());
+                return Err(TransportError::rejected("a receipt id is a UUID", None));
             }
-            let request = self
-                .request(
-                    Method::POST,
-                    &format!("/apis/v1/receipts/{id}/ack"),
-                    None,
-                    Vec::new(),
-                )
-                .ok_or("could not build the request")?;
-            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            let request = self.request(
+                Method::POST,
+                &format!("/apis/v1/receipts/{id}/ack"),
+                None,
+                Vec::new(),
+            )?;
+            let reply = self.client.send(request).await?;
             if reply.status.is_success() || reply.status == StatusCode::NOT_FOUND {
                 Ok(())
             } else {
-                Err(format!("acknowledgement answered {}", reply.status))
+                Err(TransportError::transient(format!(
+                    "acknowledgement answered {}",
+                    reply.status
+                )))
             }
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use borderpost_core::{NativeReceipt, Receipt, ReceiptKind};
+    use bytes::Bytes;
+    use http::StatusCode;
+    use time::macros::datetime;
+
+    use super::{NOT_REGISTERED, Reply, Sent, TransportError, answer};
+
+    fn kvittering(kind: ReceiptKind, code: Option<&str>) -> Bytes {
+        let receipt = Receipt {
+            message_id: "8c2ea15d-61fb-4ba9-9366-42f8b194c114".to_owned(),
+            kind,
+            at: datetime!(2026-01-15 10:00 UTC),
+            issuer: None,
+            native: NativeReceipt {
+                protocol: String::new(),
+                media_type: String::new(),
+                body: String::new(),
+            },
+        };
+        let encoded = borderpost_dk::receipt::encode_with_code(&receipt, code).unwrap();
+        Bytes::from(encoded.parts[0].body.clone())
+    }
+
+    fn reply(status: StatusCode, body: Bytes) -> Reply {
+        Reply {
+            status,
+            content_type: Some("application/xml".to_owned()),
+            body,
+        }
+    }
+
+    #[test]
+    fn each_answer_of_digital_post_is_the_decision_it_calls_for() {
+        let taken = answer(
+            reply(
+                StatusCode::ACCEPTED,
+                kvittering(ReceiptKind::Received, None),
+            ),
+            None,
+        );
+        assert!(
+            matches!(
+                taken,
+                Ok(Sent::Forwarded {
+                    receipt: Some(_),
+                    ..
+                })
+            ),
+            "{taken:?}"
+        );
+        for status in [
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::REQUEST_TIMEOUT,
+        ] {
+            let busy = answer(reply(status, Bytes::new()), None);
+            assert!(
+                matches!(busy, Err(TransportError::Transient { .. })),
+                "{status}: {busy:?}"
+            );
+        }
+        let failed = ReceiptKind::Error {
+            permanent: true,
+            detail: Some("the main document is empty".to_owned()),
+        };
+        let unregistered = answer(
+            reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                kvittering(failed.clone(), Some(NOT_REGISTERED)),
+            ),
+            None,
+        );
+        assert!(
+            matches!(
+                unregistered,
+                Err(TransportError::Unreachable {
+                    receipt: Some(_),
+                    ..
+                })
+            ),
+            "{unregistered:?}"
+        );
+        match answer(
+            reply(StatusCode::BAD_REQUEST, kvittering(failed, Some("schema"))),
+            None,
+        ) {
+            Err(TransportError::Rejected {
+                reason,
+                receipt: Some(_),
+            }) => assert!(reason.contains("the main document is empty"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

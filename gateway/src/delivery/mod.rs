@@ -41,9 +41,11 @@ pub mod breaker;
 pub mod build;
 pub mod client;
 pub mod dk;
+mod error;
 pub mod no;
 
 use breaker::Breaker;
+pub use error::TransportError;
 
 /// One copy to deliver.
 #[derive(Debug)]
@@ -58,7 +60,8 @@ pub struct Job {
     pub policy: TranslationPolicy,
 }
 
-/// What became of one delivery attempt.
+/// What became of one delivery attempt that reached the upstream; every
+/// other ending is a [`TransportError`].
 #[derive(Debug)]
 pub enum Sent {
     /// The upstream took the copy (it will confirm delivery by receipt).
@@ -75,12 +78,6 @@ pub enum Sent {
         /// The upstream's answer.
         receipt: Option<NativeReceipt>,
     },
-    /// A transient failure: try again later.
-    Retry(String),
-    /// The upstream (or the translation) refused the copy for good.
-    Rejected(String, Option<NativeReceipt>),
-    /// The recipient cannot be reached through this upstream.
-    Undeliverable(String, Option<NativeReceipt>),
 }
 
 /// A receipt fetched from an upstream.
@@ -95,18 +92,18 @@ pub struct Polled {
 /// How Borderpost talks to one kind of national system.
 pub trait Transport: Send + Sync {
     /// Delivers one copy.
-    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent>;
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Sent, TransportError>>;
 
     /// Whether the upstream already holds this copy (by its upstream id):
-    /// `Ok(Some(outcome))` if it does, `Ok(None)` if it does not (or cannot
-    /// say), `Err` when asking failed.
-    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>>;
+    /// `Ok(Some(outcome))` if it does, `Ok(None)` if it does not,
+    /// [`TransportError::LookupUnsupported`] if it cannot say.
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, TransportError>>;
 
     /// Receipts waiting at the upstream.
-    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>>;
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, TransportError>>;
 
     /// Tells the upstream a receipt has been taken.
-    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>>;
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), TransportError>>;
 }
 
 /// An upstream with its transport and breaker.
@@ -379,32 +376,43 @@ impl Delivery {
             policy: self.app.config.policy,
         };
         let uncertain = job.copy.attempts > 0 || job.copy.accepted_at < self.started_at;
-        let found = if uncertain {
+        let mut already_there = false;
+        let attempt = if uncertain {
             match upstream.transport.lookup(&job).await {
-                Ok(found) => found,
-                Err(why) => Some(Sent::Retry(format!(
-                    "asking whether {} already has it: {why}",
-                    upstream.name
-                ))),
+                Ok(Some(sent)) => {
+                    tracing::info!(copy = %id, upstream = %upstream.name, "the upstream already has this copy; not sent again");
+                    already_there = true;
+                    Ok(sent)
+                }
+                Ok(None) => upstream.transport.send(&job).await,
+                // An upstream without the lookup must not hold copies back
+                // forever: they are sent, and its own duplicate check (by
+                // the same message id) is the only one.
+                Err(TransportError::LookupUnsupported { status }) => {
+                    tracing::debug!(copy = %id, upstream = %upstream.name, %status, "the upstream cannot say whether it holds a copy; sending it");
+                    upstream.transport.send(&job).await
+                }
+                Err(TransportError::Transient { reason }) => Err(TransportError::transient(
+                    format!("asking whether {} already has it: {reason}", upstream.name),
+                )),
+                Err(TransportError::Configuration { reason }) => {
+                    Err(TransportError::configuration(format!(
+                        "asking whether {} already has it: {reason}",
+                        upstream.name
+                    )))
+                }
+                // The upstream holds the copy and has decided about it.
+                Err(e @ TransportError::Rejected { .. })
+                | Err(e @ TransportError::Unreachable { .. }) => Err(e),
             }
         } else {
-            None
+            upstream.transport.send(&job).await
         };
-        let already_there = found.as_ref().is_some_and(|s| !matches!(s, Sent::Retry(_)));
-        if already_there {
-            tracing::info!(copy = %id, upstream = %upstream.name, "the upstream already has this copy; not sent again");
-        }
-        let sent = match found {
-            Some(sent) => sent,
-            None => upstream.transport.send(&job).await,
-        };
-        let outcome = match &sent {
-            _ if already_there => "already-there",
-            Sent::Forwarded { .. } => "forwarded",
-            Sent::Delivered { .. } => "delivered",
-            Sent::Retry(_) => "retry",
-            Sent::Rejected(..) => "rejected",
-            Sent::Undeliverable(..) => "undeliverable",
+        let outcome = match &attempt {
+            Ok(_) if already_there => "already-there",
+            Ok(Sent::Forwarded { .. }) => "forwarded",
+            Ok(Sent::Delivered { .. }) => "delivered",
+            Err(e) => e.outcome(),
         };
         let labels = crate::metrics::OutcomeLabels {
             upstream: upstream.name.clone(),
@@ -416,7 +424,7 @@ impl Delivery {
             .attempts
             .get_or_create(&labels)
             .inc();
-        if matches!(sent, Sent::Retry(_)) {
+        let retry = |error: String| {
             self.app
                 .metrics
                 .delivery
@@ -425,9 +433,14 @@ impl Delivery {
                     upstream: upstream.name.clone(),
                 })
                 .inc();
-        }
-        let change = match sent {
-            Sent::Forwarded { note, receipt } => {
+            upstream.breaker.failure();
+            Change::AttemptFailed {
+                retry_at: now + self.backoff(job.copy.attempts),
+                error,
+            }
+        };
+        let change = match attempt {
+            Ok(Sent::Forwarded { note, receipt }) => {
                 upstream.breaker.success();
                 status_change(
                     Status::Forwarded,
@@ -436,7 +449,7 @@ impl Delivery {
                     true,
                 )
             }
-            Sent::Delivered { note, receipt } => {
+            Ok(Sent::Delivered { note, receipt }) => {
                 upstream.breaker.success();
                 status_change(
                     Status::Delivered,
@@ -445,21 +458,31 @@ impl Delivery {
                     true,
                 )
             }
-            Sent::Rejected(why, receipt) => {
+            // The upstream answered, and decided: it is up.
+            Err(TransportError::Rejected { reason, receipt }) => {
                 upstream.breaker.success();
-                status_change(Status::Rejected, why, receipt, true)
+                status_change(Status::Rejected, reason, receipt, true)
             }
-            Sent::Undeliverable(why, receipt) => {
+            Err(TransportError::Unreachable { reason, receipt }) => {
                 upstream.breaker.success();
-                status_change(Status::Undeliverable, why, receipt, true)
+                status_change(Status::Undeliverable, reason, receipt, true)
             }
-            Sent::Retry(why) => {
-                upstream.breaker.failure();
-                tracing::info!(copy = %id, upstream = %upstream.name, attempt = job.copy.attempts + 1, error = %why, "delivery failed; will retry");
-                Change::AttemptFailed {
-                    retry_at: now + self.backoff(job.copy.attempts),
-                    error: why,
-                }
+            Err(TransportError::Transient { reason }) => {
+                tracing::info!(copy = %id, upstream = %upstream.name, attempt = job.copy.attempts + 1, error = %reason, "delivery failed; will retry");
+                retry(reason)
+            }
+            // Retried, so a fixed configuration delivers; the breaker
+            // opens, so the operator sees it in /readyz and the metrics.
+            Err(TransportError::Configuration { reason }) => {
+                tracing::error!(copy = %id, upstream = %upstream.name, error = %reason, "delivery failed for a configuration fault; will retry");
+                retry(format!("configuration fault: {reason}"))
+            }
+            // Only a lookup answers this, and the lookup's answer was
+            // handled above: a transport that returns it from `send` is
+            // wrong, and the copy must not be lost for it.
+            Err(TransportError::LookupUnsupported { status }) => {
+                tracing::error!(copy = %id, upstream = %upstream.name, %status, "a send was answered as a lookup; will retry");
+                retry(format!("{} answered {status}", upstream.name))
             }
         };
         self.record(id, OffsetDateTime::now_utc(), change).await;
@@ -578,15 +601,24 @@ impl Delivery {
             })
             .inc();
         let note = describe(&receipt.kind);
+        // The event is dated when Borderpost learned it: the national
+        // system's clock must not put `delivered` before `forwarded`. Its
+        // own time stays in the receipt and is shown as `reported_at`.
+        let reported_at = Some(receipt.at);
         let change = match receipt.kind.status() {
             Some(status) => match self.app.journal.copy(id) {
-                Ok(Some(copy)) if copy.status.may_become(status) => {
-                    status_change(status, note, Some(receipt.native.clone()), false)
-                }
+                Ok(Some(copy)) if copy.status.may_become(status) => Change::Status {
+                    status,
+                    note: Some(note),
+                    receipt: Some(receipt.native.clone()),
+                    reported_at,
+                    attempt: false,
+                },
                 Ok(Some(copy)) if copy.status == status => return true,
                 Ok(Some(_)) => Change::Note {
                     note: format!("{note} (after the copy had moved on)"),
                     receipt: Some(receipt.native.clone()),
+                    reported_at,
                 },
                 Ok(None) => return true,
                 Err(_) => return false,
@@ -594,6 +626,7 @@ impl Delivery {
             None => Change::Note {
                 note,
                 receipt: Some(receipt.native.clone()),
+                reported_at,
             },
         };
         match self
@@ -601,7 +634,7 @@ impl Delivery {
             .journal
             .update(CopyUpdate {
                 copy: id,
-                at: receipt.at,
+                at: OffsetDateTime::now_utc(),
                 change,
             })
             .await
@@ -616,44 +649,51 @@ impl Delivery {
     }
 }
 
-/// Encodes `job`'s message for `to`, applying the translation policy:
-/// the encoded parts and a note of what was lost, or the outcome to
-/// record instead (a refusal for a fault in the message, a retry for a
-/// fault in Borderpost's own configuration).
 /// What a failed [`Transport::lookup`] answer means. `404`: the upstream
 /// does not hold the copy. Another client error (`400`, `405`, `501`…): it
-/// cannot say — an upstream without the lookup must not hold copies back
-/// forever, so they are sent (its own duplicate check is then the only
-/// one). Anything else (`5xx`, `429`): ask again later.
+/// cannot say ([`TransportError::LookupUnsupported`]). Anything else
+/// (`5xx`, `429`, `408`): ask again later.
 pub(crate) fn lookup_failed(
     upstream: &str,
     status: http::StatusCode,
-) -> Result<Option<Sent>, String> {
+) -> Result<Option<Sent>, TransportError> {
     let transient = status.is_server_error() && status != http::StatusCode::NOT_IMPLEMENTED
         || status == http::StatusCode::TOO_MANY_REQUESTS
         || status == http::StatusCode::REQUEST_TIMEOUT;
     if transient {
-        return Err(format!("{upstream} answered {status}"));
+        return Err(TransportError::transient(format!(
+            "{upstream} answered {status}"
+        )));
     }
-    if status != http::StatusCode::NOT_FOUND {
-        tracing::debug!(%upstream, %status, "the upstream cannot say whether it holds a copy; sending it");
+    if status == http::StatusCode::NOT_FOUND {
+        return Ok(None);
     }
-    Ok(None)
+    Err(TransportError::LookupUnsupported { status })
 }
 
+/// Encodes `job`'s message for `to`, applying the translation policy:
+/// the encoded parts and a note of what was lost, or why not (a refusal
+/// for a fault in the message, a configuration fault in Borderpost's own
+/// keys or settings).
 pub(crate) fn encode_with(
     adapter: &dyn Adapter,
     message: &Message,
     policy: TranslationPolicy,
     to: &Recipient,
     ctx: &EncodeContext<'_>,
-) -> Result<(Encoded, Option<String>), Sent> {
+) -> Result<(Encoded, Option<String>), TransportError> {
     let encoded = adapter.encode(message, to, ctx).map_err(|e| {
         if e.is_input_fault() {
-            Sent::Rejected(format!("cannot be written as {} ({}): {e}", adapter.protocol(), e.code()), None)
+            TransportError::rejected(
+                format!(
+                    "cannot be written as {} ({}): {e}",
+                    adapter.protocol(),
+                    e.code()
+                ),
+                None,
+            )
         } else {
-            tracing::error!(protocol = %adapter.protocol(), error = %e, "encoding failed for a configuration fault");
-            Sent::Retry(format!("configuration fault encoding {}: {e}", adapter.protocol()))
+            TransportError::configuration(format!("encoding {}: {e}", adapter.protocol()))
         }
     })?;
     let losses = (!encoded.losses.is_empty()).then(|| {
@@ -665,7 +705,7 @@ pub(crate) fn encode_with(
             .join("; ")
     });
     if let (Some(losses), TranslationPolicy::Strict) = (&losses, policy) {
-        return Err(Sent::Rejected(
+        return Err(TransportError::rejected(
             format!(
                 "{} cannot carry every field and the policy is strict: {losses}",
                 adapter.protocol()
@@ -681,16 +721,16 @@ pub(crate) fn encode_with(
 pub(crate) fn encode_for(
     adapter: &dyn Adapter,
     job: &Job,
-) -> Result<(Vec<u8>, Option<String>), Sent> {
+) -> Result<(Vec<u8>, Option<String>), TransportError> {
     let ctx = EncodeContext::new(job.now, job.copy.upstream_id);
     let (encoded, losses) =
         encode_with(adapter, &job.message, job.policy, &job.copy.recipient, &ctx)?;
     match encoded.parts.into_iter().next() {
         Some(part) => Ok((part.body, losses)),
-        None => Err(Sent::Rejected(
-            format!("{} produced nothing to send", adapter.protocol()),
-            None,
-        )),
+        None => Err(TransportError::configuration(format!(
+            "{} produced nothing to send",
+            adapter.protocol()
+        ))),
     }
 }
 
@@ -704,6 +744,7 @@ fn status_change(
         status,
         note: Some(note),
         receipt,
+        reported_at: None,
         attempt,
     }
 }
@@ -733,18 +774,28 @@ fn describe(kind: &ReceiptKind) -> String {
 mod tests {
     use http::StatusCode;
 
-    use super::lookup_failed;
+    use super::{TransportError, lookup_failed};
 
     #[test]
     fn a_lookup_the_upstream_cannot_answer_does_not_hold_copies_back() {
-        // Not there, or cannot say: send.
+        // Not there: send.
+        assert!(matches!(
+            lookup_failed("x", StatusCode::NOT_FOUND),
+            Ok(None)
+        ));
+        // Cannot say: the engine sends (and says why in the log).
         for status in [
-            StatusCode::NOT_FOUND,
             StatusCode::BAD_REQUEST,
             StatusCode::METHOD_NOT_ALLOWED,
             StatusCode::NOT_IMPLEMENTED,
         ] {
-            assert!(matches!(lookup_failed("x", status), Ok(None)), "{status}");
+            assert!(
+                matches!(
+                    lookup_failed("x", status),
+                    Err(TransportError::LookupUnsupported { status: s }) if s == status
+                ),
+                "{status}"
+            );
         }
         // Down or busy: ask again later.
         for status in [
@@ -753,7 +804,13 @@ mod tests {
             StatusCode::TOO_MANY_REQUESTS,
             StatusCode::REQUEST_TIMEOUT,
         ] {
-            assert!(lookup_failed("x", status).is_err(), "{status}");
+            assert!(
+                matches!(
+                    lookup_failed("x", status),
+                    Err(TransportError::Transient { .. })
+                ),
+                "{status}"
+            );
         }
     }
 }

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::UpstreamClient;
-use super::{Job, Polled, Sent, Transport, encode_with};
+use super::{Job, Polled, Sent, Transport, TransportError, encode_with};
 
 /// Talks to a Norwegian DPI access point (or its simulator).
 pub struct NoTransport {
@@ -76,7 +76,7 @@ impl NoTransport {
         path: &str,
         content_type: Option<&str>,
         body: Vec<u8>,
-    ) -> Option<Request<Full<Bytes>>> {
+    ) -> Result<Request<Full<Bytes>>, TransportError> {
         let mut builder = Request::builder()
             .method(method)
             .uri(client.url(path))
@@ -87,7 +87,11 @@ impl NoTransport {
         if let Some(content_type) = content_type {
             builder = builder.header(http::header::CONTENT_TYPE, content_type);
         }
-        builder.body(Full::new(Bytes::from(body))).ok()
+        // The URL, the token and the content type come from the
+        // configuration and from Borderpost's own encoding.
+        builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| TransportError::configuration(format!("building a request: {e}")))
     }
 
     fn kanal_query(&self) -> String {
@@ -99,7 +103,7 @@ impl NoTransport {
 
     /// Looks the recipient up in KRR: its postbox and the provider's
     /// certificate, or why digital post is not possible.
-    async fn destination(&self, recipient: &Recipient) -> Result<Destination, String> {
+    async fn destination(&self, recipient: &Recipient) -> Result<Destination, TransportError> {
         if let Some(postbox) = &recipient.postbox
             && postbox.country != Country::No
         {
@@ -124,26 +128,29 @@ impl NoTransport {
         let body = serde_json::to_vec(&Lookup {
             personidentifikatorer: vec![fnr.clone()],
         })
-        .map_err(|e| e.to_string())?;
-        let request = self
-            .request(
-                &self.directory,
-                Method::POST,
-                krr::PATH_PERSONER,
-                Some("application/json"),
-                body,
-            )
-            .ok_or("could not build the KRR request")?;
+        .map_err(|e| TransportError::configuration(format!("a KRR question: {e}")))?;
+        let request = self.request(
+            &self.directory,
+            Method::POST,
+            krr::PATH_PERSONER,
+            Some("application/json"),
+            body,
+        )?;
         let reply = self
             .directory
             .send(request)
             .await
-            .map_err(|e| format!("KRR: {e}"))?;
+            .map_err(|e| TransportError::transient(format!("KRR: {e}")))?;
         if !reply.status.is_success() {
-            return Err(format!("KRR answered {}", reply.status));
+            return Err(TransportError::transient(format!(
+                "KRR answered {}",
+                reply.status
+            )));
         }
-        let found: LookupResponse =
-            serde_json::from_slice(&reply.body).map_err(|e| format!("KRR answer: {e}"))?;
+        // A directory answer Borderpost cannot read is the directory's
+        // fault, not the message's: ask again later.
+        let found: LookupResponse = serde_json::from_slice(&reply.body)
+            .map_err(|e| TransportError::transient(format!("KRR answer: {e}")))?;
         let Some(person) = found
             .personer
             .into_iter()
@@ -169,9 +176,11 @@ impl NoTransport {
         };
         let certificate = base64::engine::general_purpose::STANDARD
             .decode(certificate.trim())
-            .map_err(|e| format!("KRR certificate is not base64: {e}"))?;
+            .map_err(|e| {
+                TransportError::transient(format!("KRR certificate is not base64: {e}"))
+            })?;
         let provider = PartyId::parse(Scheme::NoOrgnr, &digital.postkasseleverandoeradresse)
-            .map_err(|e| format!("KRR postbox provider: {e}"))?;
+            .map_err(|e| TransportError::transient(format!("KRR postbox provider: {e}")))?;
         let mut to = recipient.clone();
         to.postbox = Some(Postbox {
             country: Country::No,
@@ -199,18 +208,17 @@ fn receipt_instance_id(jwt: &str) -> Option<String> {
 }
 
 impl Transport for NoTransport {
-    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Sent> {
+    fn send<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Sent, TransportError>> {
         async move {
             if job.message.channel == Channel::PrintOnly {
-                return Sent::Undeliverable(
-                    "print to Norway (DPI utskrift) is not configured for this upstream".to_owned(),
+                return Err(TransportError::unreachable(
+                    "print to Norway (DPI utskrift) is not configured for this upstream",
                     None,
-                );
+                ));
             }
-            let (to, certificate) = match self.destination(&job.copy.recipient).await {
-                Ok(Destination::Postbox(to, certificate)) => (*to, certificate),
-                Ok(Destination::None(why)) => return Sent::Undeliverable(why, None),
-                Err(e) => return Sent::Retry(e),
+            let (to, certificate) = match self.destination(&job.copy.recipient).await? {
+                Destination::Postbox(to, certificate) => (*to, certificate),
+                Destination::None(why) => return Err(TransportError::unreachable(why, None)),
             };
             // Two RSA signatures and a CMS envelope: milliseconds of CPU,
             // kept off the async workers that serve requests.
@@ -221,44 +229,33 @@ impl Transport for NoTransport {
                 job.now,
                 job.copy.upstream_id,
             );
-            let encoded = tokio::task::spawn_blocking(move || {
+            let (encoded, losses) = tokio::task::spawn_blocking(move || {
                 let mut ctx = EncodeContext::new(now, id);
                 ctx.signer = Some(signer.as_ref());
                 ctx.recipient_certificate = Some(&certificate);
                 encode_with(dpi.as_ref(), &message, policy, &to, &ctx)
             })
-            .await;
-            let (encoded, losses) = match encoded {
-                Ok(Ok(encoded)) => encoded,
-                Ok(Err(sent)) => return sent,
-                Err(e) => return Sent::Retry(format!("encoding task failed: {e}")),
-            };
-            let multipart = match transport::encode_multipart(
+            .await
+            .map_err(|e| TransportError::transient(format!("encoding task failed: {e}")))??;
+            let multipart = transport::encode_multipart(
                 &encoded.parts,
                 &transport::boundary(job.copy.upstream_id),
-            ) {
-                Ok(multipart) => multipart,
-                Err(e) => {
-                    return Sent::Rejected(format!("cannot build the DPI request: {e}"), None);
-                }
-            };
+            )
+            .map_err(|e| {
+                TransportError::rejected(format!("cannot build the DPI request: {e}"), None)
+            })?;
             let path = format!("{}{}", transport::PATH_MESSAGES_OUT, self.kanal_query());
-            let Some(request) = self.request(
+            let request = self.request(
                 &self.client,
                 Method::POST,
                 &path,
                 Some(&multipart.content_type),
                 multipart.body,
-            ) else {
-                return Sent::Retry("could not build the request".to_owned());
-            };
-            let reply = match self.client.send(request).await {
-                Ok(reply) => reply,
-                Err(e) => return Sent::Retry(e.to_string()),
-            };
+            )?;
+            let reply = self.client.send(request).await?;
             let status = reply.status;
             if status.is_success() {
-                return Sent::Forwarded {
+                return Ok(Sent::Forwarded {
                     note: Some(match losses {
                         Some(losses) => {
                             format!("accepted by the DPI access point; translation lost: {losses}")
@@ -266,7 +263,7 @@ impl Transport for NoTransport {
                         None => "accepted by the DPI access point".to_owned(),
                     }),
                     receipt: None,
-                };
+                });
             }
             let detail = transport::parse_problem(&reply.body, &borderpost_core::Limits::default())
                 .map(|p| p.detail.unwrap_or(p.title.unwrap_or_default()))
@@ -276,39 +273,39 @@ impl Transport for NoTransport {
                         .take(200)
                         .collect()
                 });
-            match status {
-                // Authentication and quota problems are Borderpost's (an
-                // expired token): retry, the breaker opens, the operator sees.
-                StatusCode::UNAUTHORIZED
-                | StatusCode::FORBIDDEN
-                | StatusCode::TOO_MANY_REQUESTS
-                | StatusCode::REQUEST_TIMEOUT => {
-                    Sent::Retry(format!("access point answered {status}: {detail}"))
+            Err(match status {
+                // Authentication problems are Borderpost's (an expired
+                // Maskinporten token, a certificate the access point does
+                // not know): retried, the breaker opens, the operator sees.
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => TransportError::configuration(
+                    format!("access point answered {status}: {detail}"),
+                ),
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
+                    TransportError::transient(format!("access point answered {status}: {detail}"))
                 }
-                s if s.is_client_error() => {
-                    Sent::Rejected(format!("refused by the DPI access point: {detail}"), None)
-                }
-                _ => Sent::Retry(format!("access point answered {status}: {detail}")),
-            }
+                s if s.is_client_error() => TransportError::rejected(
+                    format!("refused by the DPI access point: {detail}"),
+                    None,
+                ),
+                _ => TransportError::transient(format!("access point answered {status}: {detail}")),
+            })
         }
         .boxed()
     }
 
-    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, String>> {
+    fn lookup<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Option<Sent>, TransportError>> {
         async move {
             // The access point's status list for the message id: `404` (or
             // no status) when it never took the message.
             let path = transport::statuses_path(job.copy.upstream_id);
-            let request = self
-                .request(&self.client, Method::GET, &path, None, Vec::new())
-                .ok_or("could not build the request")?;
-            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            let request = self.request(&self.client, Method::GET, &path, None, Vec::new())?;
+            let reply = self.client.send(request).await?;
             if !reply.status.is_success() {
                 return super::lookup_failed("the DPI access point", reply.status);
             }
             let statuses =
                 transport::parse_statuses(&reply.body, &borderpost_core::Limits::default())
-                    .map_err(|e| format!("status list: {e}"))?;
+                    .map_err(|e| TransportError::transient(format!("status list: {e}")))?;
             if statuses.is_empty() {
                 return Ok(None);
             }
@@ -323,22 +320,23 @@ impl Transport for NoTransport {
         .boxed()
     }
 
-    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, String>> {
+    fn poll(&self) -> BoxFuture<'_, Result<Vec<Polled>, TransportError>> {
         async move {
             let path = format!("{}{}", transport::PATH_MESSAGES_IN, self.kanal_query());
-            let request = self
-                .request(&self.client, Method::GET, &path, None, Vec::new())
-                .ok_or("could not build the request")?;
-            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            let request = self.request(&self.client, Method::GET, &path, None, Vec::new())?;
+            let reply = self.client.send(request).await?;
             if reply.status == StatusCode::NO_CONTENT {
                 return Ok(Vec::new());
             }
             if !reply.status.is_success() {
-                return Err(format!("receipt list answered {}", reply.status));
+                return Err(TransportError::transient(format!(
+                    "receipt list answered {}",
+                    reply.status
+                )));
             }
             let incoming: Vec<IncomingMessage> =
                 transport::parse_incoming(&reply.body, &borderpost_core::Limits::default())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| TransportError::transient(format!("receipt list: {e}")))?;
             let ctx = DecodeContext::new(OffsetDateTime::now_utc(), Uuid::nil());
             let mut out = Vec::with_capacity(incoming.len());
             for message in incoming {
@@ -356,23 +354,26 @@ impl Transport for NoTransport {
         .boxed()
     }
 
-    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    fn ack<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), TransportError>> {
         async move {
-            let id = Uuid::try_parse(id).map_err(|_| "a receipt id is a UUID".to_owned())?;
-            let request = self
-                .request(
-                    &self.client,
-                    Method::POST,
-                    &transport::read_path(id),
-                    None,
-                    Vec::new(),
-                )
-                .ok_or("could not build the request")?;
-            let reply = self.client.send(request).await.map_err(|e| e.to_string())?;
+            // The id goes into a path: only a UUID may.
+            let id = Uuid::try_parse(id)
+                .map_err(|_| TransportError::rejected("a receipt id is a UUID", None))?;
+            let request = self.request(
+                &self.client,
+                Method::POST,
+                &transport::read_path(id),
+                None,
+                Vec::new(),
+            )?;
+            let reply = self.client.send(request).await?;
             if reply.status.is_success() || reply.status == StatusCode::NOT_FOUND {
                 Ok(())
             } else {
-                Err(format!("marking read answered {}", reply.status))
+                Err(TransportError::transient(format!(
+                    "marking read answered {}",
+                    reply.status
+                )))
             }
         }
         .boxed()

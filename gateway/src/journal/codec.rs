@@ -87,6 +87,13 @@ pub(super) struct StoredCopy {
 pub(super) struct StoredEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub(super) at: OffsetDateTime,
+    /// When the national system says it happened (its receipt's own time).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub(super) reported_at: Option<OffsetDateTime>,
     pub(super) status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) sealed: Option<Sealed>,
@@ -248,6 +255,7 @@ impl Fields {
         };
         Ok(StoredEvent {
             at: event.at,
+            reported_at: event.reported_at,
             status: event.status,
             sealed,
         })
@@ -294,6 +302,7 @@ impl Fields {
             };
             history.push(Event {
                 at: event.at,
+                reported_at: event.reported_at,
                 status: event.status,
                 note: text.note,
                 receipt: text.receipt,
@@ -393,12 +402,14 @@ mod tests {
             history: vec![
                 Event {
                     at: OffsetDateTime::UNIX_EPOCH,
+                    reported_at: None,
                     status: Status::Accepted,
                     note: None,
                     receipt: None,
                 },
                 Event {
                     at: OffsetDateTime::UNIX_EPOCH,
+                    reported_at: Some(OffsetDateTime::UNIX_EPOCH),
                     status: Status::Delivered,
                     note: Some("delivered to Karen Jensen".to_owned()),
                     receipt: Some(NativeReceipt {

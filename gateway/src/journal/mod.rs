@@ -124,6 +124,13 @@ pub struct NewCopy {
     pub country: Option<Country>,
     /// The upstream (route) that delivers it.
     pub route: String,
+    /// The id the upstream will know it by
+    /// ([`borderpost_core::copy_id::upstream_id`]).
+    pub upstream_id: Uuid,
+    /// The id it gets instead if `upstream_id` already names a copy of
+    /// another message on the same route
+    /// ([`borderpost_core::copy_id::sender_scoped`]).
+    pub upstream_id_if_taken: Uuid,
     /// Its first status: `accepted`, or `rejected`/`undeliverable` when
     /// intake already knows it cannot be delivered.
     pub status: Status,
@@ -215,7 +222,8 @@ pub struct CopyState {
     /// The upstream that delivers it.
     pub route: String,
     /// The id the upstream knows it by; fixed at intake so retries carry
-    /// the same id.
+    /// the same id, and derived by a rule the sender can follow
+    /// ([`borderpost_core::copy_id`]).
     pub upstream_id: Uuid,
     /// Its status.
     pub status: Status,
@@ -248,7 +256,8 @@ pub struct MessageView {
 pub struct CopyUpdate {
     /// Which copy.
     pub copy: CopyId,
-    /// When.
+    /// When Borderpost learned of it. The event it records is never dated
+    /// before the copy's previous one.
     pub at: OffsetDateTime,
     /// What.
     pub change: Change,
@@ -280,6 +289,8 @@ pub enum Change {
         note: Option<String>,
         /// The native receipt it came from.
         receipt: Option<NativeReceipt>,
+        /// The receipt's own time, if it came from one.
+        reported_at: Option<OffsetDateTime>,
         /// Whether this transition was the outcome of a delivery attempt
         /// (counts the attempt).
         attempt: bool,
@@ -291,6 +302,8 @@ pub enum Change {
         note: String,
         /// The native receipt.
         receipt: Option<NativeReceipt>,
+        /// The receipt's own time.
+        reported_at: Option<OffsetDateTime>,
     },
 }
 

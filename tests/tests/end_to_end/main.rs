@@ -8,6 +8,8 @@
 mod canonical;
 // National ingress: MeMo in, DPI out; DPI in, MeMo out.
 mod national;
+// What a sender can follow: copy ids on the wire, histories in causal order.
+mod follow;
 // Who may connect and send.
 mod identity;
 // Repeated submissions.

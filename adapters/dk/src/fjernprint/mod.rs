@@ -140,14 +140,22 @@ fn encode(
             detail: "printing needs the recipient's name for the envelope".to_owned(),
         });
     };
-    if name.chars().count() > xsd::PERSON_NAME_MAX {
-        return Err(AdapterError::Recipient {
-            detail: format!(
-                "the recipient's name is longer than the {} characters an envelope takes",
+    // The name is for the envelope; the address delivers it. A cut name
+    // still reaches its addressee (a cut address line might not).
+    let n = name.chars().count();
+    let name: String = if n > xsd::PERSON_NAME_MAX {
+        loss(
+            &mut losses,
+            "recipients[].name",
+            format!(
+                "{n} characters; an envelope (PersonName) takes {}, so the name was cut there",
                 xsd::PERSON_NAME_MAX
             ),
-        });
-    }
+        );
+        name.chars().take(xsd::PERSON_NAME_MAX).collect()
+    } else {
+        name.to_owned()
+    };
     let Some(main) = message.documents.first() else {
         return Err(AdapterError::schema(
             "documents",
@@ -202,7 +210,7 @@ fn encode(
         None => {}
     }
     w.start("fjernprint:ModtagerAdresse", &[]);
-    w.leaf("itst:PersonName", name);
+    w.leaf("itst:PersonName", &name);
     write_address(&mut w, address, &mut losses)?;
     w.end();
     w.end();

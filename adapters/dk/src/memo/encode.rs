@@ -347,13 +347,19 @@ impl Encoder<'_> {
             check_text(label, &ext_path("Sender.idTypeLabel"))?;
         }
         self.w.opt_leaf("memo:idTypeLabel", label.as_deref());
-        let Some(name) = &sender.name else {
-            return Err(AdapterError::schema(
-                "sender.name",
-                "MeMo needs the sender's name (Sender/label), which Digital Post shows the recipient",
-            ));
+        let name = match &sender.name {
+            Some(name) => self.fit("sender.name", name, TEXT_MAX),
+            // DPI, for one, carries no sender name. MeMo requires a label,
+            // which Digital Post shows the recipient: the identifier is
+            // the truest label there is.
+            None => {
+                self.loss(
+                    "sender.name",
+                    "the message names no sender, and MeMo requires one (Sender/label): the sender's identifier was written as its name",
+                );
+                sender.id.to_string()
+            }
         };
-        let name = self.fit("sender.name", name, TEXT_MAX);
         self.w.leaf("memo:label", &name);
         self.party_fragments(&kept, "Sender")?;
         if let Some(rep) = &sender.representative {
@@ -705,7 +711,18 @@ impl Encoder<'_> {
             ));
         }
         check_text(&doc.filename, &format!("{path}.filename"))?;
-        rules::check_filename(&doc.filename, &format!("{path}.filename"))?;
+        let filename = match rules::fit_filename(&doc.filename) {
+            Some(fitted) => {
+                self.loss(
+                    format!("{path}.filename"),
+                    format!(
+                        "Digital Post refuses file names with < > : \" / \\ | ? * or line and special space characters; it was written as {fitted:?}"
+                    ),
+                );
+                fitted
+            }
+            None => doc.filename.clone(),
+        };
         check_text(&doc.media_type, &format!("{path}.media_type"))?;
         let language = match &doc.language {
             Some(language) => {
@@ -726,7 +743,7 @@ impl Encoder<'_> {
         };
         self.w.start("memo:File", &[]);
         self.w.leaf("memo:encodingFormat", &doc.media_type);
-        self.w.leaf("memo:filename", &doc.filename);
+        self.w.leaf("memo:filename", &filename);
         self.w.leaf("memo:language", &language);
         self.w.leaf("memo:content", &STANDARD.encode(&doc.content));
         self.w.end();

@@ -65,6 +65,11 @@ impl Adapter for Memo {
         decode::decode(wire.body(), ctx)
     }
 
+    /// `messageUUID` is a `memoUuidType`: version 4 only.
+    fn accepts_message_id(&self, id: uuid::Uuid) -> bool {
+        crate::schema::is_uuid4(&id.hyphenated().to_string())
+    }
+
     fn encode(
         &self,
         message: &Message,

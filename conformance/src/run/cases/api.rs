@@ -319,7 +319,7 @@ pub(crate) async fn to_denmark(ctx: &Ctx) -> Outcome {
     };
     let mut c = Comparison::default();
     memo_fields(&mut c, &sent, &got);
-    c.lost("id", "the copy's id: the gateway fixes one per copy so retries carry it (adapters/core EncodeContext::message_id)");
+    c.lost("id", "may differ: a gateway fixes one id per copy so retries carry it (Borderpost keeps the message's own when it has one recipient and MeMo takes it: adapters/core README, Copy ids)");
     finish(t, c, "MeMo")
 }
 
@@ -396,7 +396,7 @@ pub(crate) async fn to_norway(ctx: &Ctx) -> Outcome {
         &NO_RECIPIENT.to_owned(),
         &recorded.recipient,
     );
-    c.lost("id", "the copy's id (fixed per copy for retries)");
+    c.lost("id", "may differ: the copy's id, fixed per copy for retries (Borderpost keeps the message's own for one recipient)");
     finish(t, c, "DPI")
 }
 

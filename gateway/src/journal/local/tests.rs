@@ -41,6 +41,8 @@ fn intake(id: u128, body: &[u8], idem: Option<&str>) -> Intake {
                 recipient: Recipient::with_id("dk-cpr:0707614285".parse().unwrap()),
                 country: Some(borderpost_core::Country::Dk),
                 route: "dk".to_owned(),
+                upstream_id: Uuid::from_u128(id << 8),
+                upstream_id_if_taken: Uuid::from_u128((id << 8) | 0x80),
                 status: Status::Accepted,
                 note: None,
             },
@@ -48,6 +50,8 @@ fn intake(id: u128, body: &[u8], idem: Option<&str>) -> Intake {
                 recipient: Recipient::with_id("no-fnr:31129956715".parse().unwrap()),
                 country: Some(borderpost_core::Country::No),
                 route: "no".to_owned(),
+                upstream_id: Uuid::from_u128((id << 8) | 1),
+                upstream_id_if_taken: Uuid::from_u128((id << 8) | 0x81),
                 status: Status::Accepted,
                 note: None,
             },
@@ -176,6 +180,7 @@ async fn copies_move_forward_only_and_leave_the_due_queue() {
             status,
             note: None,
             receipt: None,
+            reported_at: None,
             attempt: false,
         },
     };
@@ -198,6 +203,97 @@ async fn copies_move_forward_only_and_leave_the_due_queue() {
         (depth[&Status::Accepted], depth[&Status::Delivered]),
         (1, 1)
     );
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn copies_keep_the_upstream_id_intake_gave_them_unless_another_message_holds_it() {
+    let dir = tempdir();
+    let first = {
+        let journal = LocalJournal::open(Options::new(&dir), key()).unwrap();
+        let first = accepted(journal.submit(intake(1, b"first", None)).await.unwrap());
+        assert_eq!(
+            first
+                .copies
+                .iter()
+                .map(|c| c.upstream_id)
+                .collect::<Vec<_>>(),
+            [Uuid::from_u128(1 << 8), Uuid::from_u128((1 << 8) | 1)]
+        );
+        first
+    };
+    // Another sender's message whose copy to Denmark would get the same id
+    // (it used the same message id): that copy takes its sender-scoped id;
+    // its copy to Norway, whose id is free, keeps the one intake gave.
+    let journal = LocalJournal::open(Options::new(&dir), key()).unwrap();
+    let mut other = intake(2, b"second", None);
+    other.key = MessageKey::new(&"dk-cvr:13748136".parse().unwrap(), Uuid::from_u128(2));
+    other.copies[0].upstream_id = first.copies[0].upstream_id;
+    let second = accepted(journal.submit(other).await.unwrap());
+    assert_eq!(
+        second
+            .copies
+            .iter()
+            .map(|c| c.upstream_id)
+            .collect::<Vec<_>>(),
+        [
+            Uuid::from_u128((2 << 8) | 0x80),
+            Uuid::from_u128((2 << 8) | 1)
+        ]
+    );
+    // Receipts find each copy by its own id.
+    for copy in first.copies.iter().chain(&second.copies) {
+        assert_eq!(
+            journal
+                .copy_by_upstream_id(&copy.route, &copy.upstream_id.to_string())
+                .unwrap(),
+            Some(copy.id)
+        );
+    }
+    drop(journal);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn history_stays_in_causal_order_whatever_the_clocks_say() {
+    let dir = tempdir();
+    let journal = LocalJournal::open(Options::new(&dir), key()).unwrap();
+    let view = accepted(journal.submit(intake(1, b"clocks", None)).await.unwrap());
+    let id = view.copies[0].id;
+    let update = |at, status, reported_at| CopyUpdate {
+        copy: id,
+        at,
+        change: Change::Status {
+            status,
+            note: None,
+            receipt: None,
+            reported_at,
+            attempt: false,
+        },
+    };
+    let forwarded = datetime!(2026-11-25 12:06 UTC);
+    journal
+        .update(update(forwarded, Status::Forwarded, None))
+        .await
+        .unwrap();
+    // Stamped before the forward (it waited for the writer behind it), and
+    // reported by a national system whose clock is an hour behind.
+    let reported = datetime!(2026-11-25 11:06 UTC);
+    let copy = journal
+        .update(update(
+            datetime!(2026-11-25 12:05 UTC),
+            Status::Delivered,
+            Some(reported),
+        ))
+        .await
+        .unwrap();
+    let last = copy.history.last().unwrap();
+    assert_eq!(
+        (last.status, last.at, last.reported_at),
+        (Status::Delivered, forwarded, Some(reported))
+    );
+    assert!(copy.history.windows(2).all(|w| w[0].at <= w[1].at));
     drop(journal);
     fs::remove_dir_all(dir).unwrap();
 }
@@ -319,6 +415,7 @@ async fn senders_that_pull_receipts_get_notices_until_they_take_them() {
                     status,
                     note: None,
                     receipt: None,
+                    reported_at: None,
                     attempt: false,
                 },
             })
@@ -418,6 +515,7 @@ async fn nothing_that_identifies_a_person_is_stored_in_clear() {
             status: Status::Delivered,
             note: Some("delivered".to_owned()),
             receipt: None,
+            reported_at: None,
             attempt: true,
         },
         Change::Status {
@@ -428,6 +526,7 @@ async fn nothing_that_identifies_a_person_is_stored_in_clear() {
                 media_type: "application/xml".to_owned(),
                 body: RECEIPT.to_owned(),
             }),
+            reported_at: None,
             attempt: false,
         },
     ];
@@ -588,6 +687,7 @@ async fn a_record_over_the_limit_is_refused_before_anything_is_written() {
                 media_type: "application/xml".to_owned(),
                 body: "y".repeat(16 * 1024),
             }),
+            reported_at: None,
         },
     };
     assert!(matches!(
@@ -654,7 +754,7 @@ async fn the_biggest_message_the_limits_allow_is_written_and_read_back() {
     // An ICD Borderpost has no national rule for takes 35 characters.
     let iso = |value: &str| format!("iso6523:9999:{value}").parse::<PartyId>().unwrap();
     message.copies = (0..limits.max_recipients)
-        .map(|_| NewCopy {
+        .map(|i| NewCopy {
             recipient: Recipient {
                 id: Some(iso("12345678901234567890123456789012345")),
                 name: Some(widest(MAX_TEXT_CHARS)),
@@ -674,6 +774,8 @@ async fn the_biggest_message_the_limits_allow_is_written_and_read_back() {
             route: route.to_owned(),
             status: Status::Rejected,
             note: Some("the recipient names no country Borderpost delivers to".to_owned()),
+            upstream_id: Uuid::from_u128(i as u128),
+            upstream_id_if_taken: Uuid::from_u128(i as u128 | 1 << 64),
         })
         .collect();
     let decoded = limits

@@ -6,7 +6,7 @@
 //! records grow past that is committed in chunks, so what a crash can tear
 //! off the end of the log is bounded (see [`torn_allowance`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use super::super::log::{self, HEADER, Kind, Segment};
 use super::super::{
     Change, CopyId, CopyState, CopyUpdate, Intake, JournalError, MessageRecord, MessageView, files,
 };
-use super::state::{AcceptBody, AckBody, Old, State, idempotency_index, notice_key};
+use super::state::{AcceptBody, AckBody, Old, State, idempotency_index, notice_key, upstream_key};
 use super::{Request, Submitted};
 
 /// The most bytes a crash can leave torn at the end of the log: one write,
@@ -96,6 +96,8 @@ struct Seen {
     keys: HashMap<String, (u64, [u8; 32])>,
     idempotency: HashMap<String, (u64, [u8; 32])>,
     copies: HashMap<CopyId, StoredCopy>,
+    /// Upstream ids given out in this batch, not yet in the state.
+    upstream_ids: HashSet<Vec<u8>>,
 }
 
 enum Prepared {
@@ -187,7 +189,7 @@ impl Writer {
                 .push(Owed::Submit(reply, Submitted::Duplicate(seq))),
             Ok(Prepared::New) => {
                 let seq = self.next_seq;
-                match self.encode_submit(seq, intake, &mut chunk.buf) {
+                match self.encode_submit(seq, intake, &mut seen.upstream_ids, &mut chunk.buf) {
                     Ok((body, sealed, view, hash)) => {
                         self.next_seq += 1;
                         seen.keys.insert(view.record.key.storage(), (seq, hash));
@@ -400,10 +402,40 @@ impl Writer {
     /// Encodes a new message's record into `buf` (or nothing, if it cannot
     /// be): the stored body, the sealed payload, the opened view for the
     /// answer, and the body hash.
+    /// The upstream id of a new copy: the one intake derived, unless it
+    /// already names a copy of another message on the same route (two
+    /// senders used the same message id), then the sender-scoped one. Two
+    /// copies must never share one: receipts find their copy by it, and
+    /// the lookup before a re-send asks the upstream by it.
+    fn upstream_id(
+        &self,
+        route: &str,
+        candidates: [Uuid; 2],
+        taken: &mut HashSet<Vec<u8>>,
+    ) -> Result<Uuid, JournalError> {
+        for (i, id) in candidates.into_iter().enumerate() {
+            let key = upstream_key(route, &id.to_string());
+            if !taken.contains(&key) && !self.state.upstream.contains_key(&key)? {
+                if i > 0 {
+                    tracing::warn!(%route, "a copy's message id is in use by another sender's message; it gets its sender-scoped id");
+                }
+                taken.insert(key);
+                return Ok(id);
+            }
+        }
+        // Both taken: only ids chosen to collide get here. A fresh id keeps
+        // the copies apart; the journal record fixes it for every retry.
+        let id = Uuid::new_v4();
+        tracing::warn!(%route, "a copy's derived ids are both in use; it gets a random id");
+        taken.insert(upstream_key(route, &id.to_string()));
+        Ok(id)
+    }
+
     fn encode_submit(
         &self,
         seq: u64,
         intake: Intake,
+        taken: &mut HashSet<Vec<u8>>,
         buf: &mut Vec<u8>,
     ) -> Result<(AcceptBody, Vec<u8>, MessageView, [u8; 32]), JournalError> {
         let count = intake.copies.len();
@@ -419,11 +451,14 @@ impl Writer {
             receipt_channel: intake.receipt_channel,
             copies,
         };
-        let states: Vec<CopyState> = intake
-            .copies
-            .into_iter()
-            .zip(0u16..)
-            .map(|(copy, index)| CopyState {
+        let mut states: Vec<CopyState> = Vec::with_capacity(count);
+        for (copy, index) in intake.copies.into_iter().zip(0u16..) {
+            let upstream_id = self.upstream_id(
+                &copy.route,
+                [copy.upstream_id, copy.upstream_id_if_taken],
+                taken,
+            )?;
+            states.push(CopyState {
                 id: CopyId {
                     message: seq,
                     index,
@@ -432,19 +467,20 @@ impl Writer {
                 recipient: copy.recipient,
                 country: copy.country,
                 route: copy.route,
-                upstream_id: Uuid::new_v4(),
+                upstream_id,
                 status: copy.status,
                 attempts: 0,
                 last_error: None,
                 accepted_at: intake.received_at,
                 history: vec![Event {
                     at: intake.received_at,
+                    reported_at: None,
                     status: copy.status,
                     note: copy.note,
                     receipt: None,
                 }],
-            })
-            .collect();
+            });
+        }
         let body = AcceptBody {
             record: self.fields().seal_record(&record)?,
             copies: states
@@ -546,6 +582,12 @@ fn apply_change(
     update: &CopyUpdate,
     fields: &Fields,
 ) -> Result<StoredCopy, JournalError> {
+    // Updates are stamped before they wait for the writer, so two can
+    // arrive in the other order: the history stays in causal order anyway.
+    let at = copy
+        .history
+        .last()
+        .map_or(update.at, |last| last.at.max(update.at));
     match &update.change {
         Change::AttemptFailed { error, retry_at } => {
             if !copy.status.awaits_delivery() {
@@ -574,6 +616,7 @@ fn apply_change(
             status,
             note,
             receipt,
+            reported_at,
             attempt,
         } => {
             if !copy.status.may_become(*status) {
@@ -589,7 +632,8 @@ fn apply_change(
             copy.status = *status;
             copy.next_due = None;
             let event = Event {
-                at: update.at,
+                at,
+                reported_at: *reported_at,
                 status: *status,
                 note: note.clone(),
                 receipt: receipt.clone(),
@@ -597,9 +641,14 @@ fn apply_change(
             copy.history
                 .push(fields.seal_event(copy.id, copy.history.len(), &event)?);
         }
-        Change::Note { note, receipt } => {
+        Change::Note {
+            note,
+            receipt,
+            reported_at,
+        } => {
             let event = Event {
-                at: update.at,
+                at,
+                reported_at: *reported_at,
                 status: copy.status,
                 note: Some(note.clone()),
                 receipt: receipt.clone(),
