@@ -67,11 +67,20 @@ pub(crate) fn plan<'m>(message: &'m Message, to: &'m Recipient) -> Result<Plan<'
     let ext = FiExtension::of(message)?;
     let route = route(message, to)?;
     let mut losses = Vec::new();
-    if message.channel == Channel::DigitalElsePrint && route == Route::Electronic {
-        losses.push(loss(
+    match (message.channel, route) {
+        (Channel::DigitalElsePrint, Route::Electronic) => losses.push(loss(
             "channel",
-            "digital-else-print without a postal address: sent electronic-only, so a recipient without an active mailbox will not get it",
-        ));
+            if to.address.is_none() {
+                "digital-else-print without a postal address: sent electronic-only, so a recipient without an active mailbox will not get it"
+            } else {
+                "digital-else-print without a PDF for Posti to print: sent electronic-only, so a recipient without an active mailbox will not get it"
+            },
+        )),
+        (Channel::DigitalElsePrint, Route::PaperMailWithoutId) => losses.push(loss(
+            "channel",
+            "digital-else-print without a Finnish id: no mailbox can be found, so it was sent as paper only",
+        )),
+        _ => {}
     }
     let docs = &message.documents;
     let body_document = if route.is_electronic() {

@@ -29,7 +29,8 @@ pub(crate) fn parse<T: DeserializeOwned>(
     };
     check_json(json, &bounded)?;
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)?;
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| path_error(e, json))?;
     deserializer.end().map_err(syntax_error)?;
     Ok(value)
 }
@@ -45,12 +46,24 @@ pub(crate) fn from_value<T: DeserializeOwned>(
     })
 }
 
-fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> AdapterError {
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>, json: &[u8]) -> AdapterError {
     let path = e.path().to_string();
     let inner = e.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
             AdapterError::schema(join("", &path), strip_position(&inner.to_string()))
+        }
+        // serde_json reports a value of the wrong kind where an enum string
+        // belongs (`true` for `"Default reminder"`) as a syntax error. If
+        // the document is well-formed, it is a wrong value at that path.
+        // (Only failing input pays for this second reading.)
+        serde_json::error::Category::Syntax
+            if serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok() =>
+        {
+            AdapterError::schema(
+                join("", &path),
+                "a value of the wrong kind (a string is expected)",
+            )
         }
         _ => syntax_error(inner),
     }

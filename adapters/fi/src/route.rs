@@ -6,15 +6,18 @@
 //! |---|---|---|
 //! | `digital-only` | a HETU or Business ID | electronic (`POST /v2/messages/electronic`) |
 //! | `digital-else-print` | a Finnish id and a postal address | multichannel (`POST /v2/messages`): Suomi.fi prints if there is no active mailbox |
-//! | `digital-else-print` | a Finnish id, no address | electronic; the print fallback is a declared loss |
+//! | `digital-else-print` | a Finnish id, no address (or nothing printable) | electronic; the print fallback is a declared loss |
 //! | `digital-else-print` | an address, no Finnish id | paper mail without id: no Finnish mailbox can be found without an id |
 //! | `print-only` | a postal address | paper mail without id (`POST /v2/paper-mail-without-id`) |
 //!
-//! Anything else cannot be addressed in Suomi.fi.
+//! Posti prints one PDF, so print needs a PDF among the documents.
+//! Anything else cannot be sent through Suomi.fi.
 
 use std::fmt;
 
 use borderpost_core::{AdapterError, Channel, Message, PartyId, Recipient, Scheme};
+
+use crate::attachments::{PRINTABLE_MEDIA_TYPE, essence};
 
 /// A sending endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,18 +79,34 @@ impl fmt::Display for Route {
 }
 
 /// The route `message`'s copy for `to` takes (see the module's table).
+/// The gateway posts the encoded body to this route's path.
 pub fn route(message: &Message, to: &Recipient) -> Result<Route, AdapterError> {
     let finnish = finnish_id(to).is_some();
-    let address = to.address.is_some();
-    match (message.channel, finnish, address) {
+    let printable = to.address.is_some()
+        && message
+            .documents
+            .iter()
+            .any(|d| essence(&d.media_type) == PRINTABLE_MEDIA_TYPE);
+    let no_print = || {
+        if to.address.is_none() {
+            AdapterError::Recipient {
+                detail: format!("print needs a postal address; {to} has none"),
+            }
+        } else {
+            AdapterError::BusinessRule {
+                rule: "fi.paper-pdf",
+                detail: "Suomi.fi paper mail prints one PDF, and the message has none".to_owned(),
+            }
+        }
+    };
+    match (message.channel, finnish, printable) {
         (Channel::PrintOnly, _, true) => Ok(Route::PaperMailWithoutId),
-        (Channel::PrintOnly, _, false) => Err(AdapterError::Recipient {
-            detail: format!("print needs a postal address; {to} has none"),
-        }),
+        (Channel::PrintOnly, _, false) => Err(no_print()),
         (Channel::DigitalOnly, true, _) => Ok(Route::Electronic),
         (Channel::DigitalElsePrint, true, true) => Ok(Route::Multichannel),
         (Channel::DigitalElsePrint, true, false) => Ok(Route::Electronic),
         (Channel::DigitalElsePrint, false, true) => Ok(Route::PaperMailWithoutId),
+        (Channel::DigitalElsePrint, false, false) if to.address.is_some() => Err(no_print()),
         (Channel::DigitalOnly | Channel::DigitalElsePrint, false, _) => {
             Err(AdapterError::Recipient {
                 detail: format!(
@@ -180,6 +199,30 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn print_needs_a_pdf() {
+        let mut m = message(Channel::DigitalElsePrint);
+        m.documents[0].media_type = "image/png".to_owned();
+        let hetu = Some("fi-hetu:131052-308T");
+        assert_eq!(
+            route(&m, &recipient(hetu, true)).unwrap(),
+            Route::Electronic
+        );
+        assert_eq!(
+            route(&m, &recipient(None, true)).unwrap_err().code(),
+            "business-rule"
+        );
+        m.channel = Channel::PrintOnly;
+        assert_eq!(
+            route(&m, &recipient(hetu, true)).unwrap_err().code(),
+            "business-rule"
+        );
+        assert_eq!(
+            route(&m, &recipient(hetu, false)).unwrap_err().code(),
+            "recipient-unaddressable"
+        );
     }
 
     #[test]
