@@ -173,7 +173,7 @@ pub(crate) fn decode(
         postbox: None,
     };
     if let Some(id) = request.recipient_id() {
-        recipient.id = Some(recipient_id(id)?);
+        recipient.id = Some(recipient_id(id, ctx.received_at.date())?);
     }
 
     if let Some(p) = request.paper_mail() {
@@ -368,14 +368,15 @@ fn document(file: &IncomingAttachment<'_>) -> Document {
 }
 
 /// `recipient.id`: eleven characters are a HETU (`DDMMYYCZZZQ`), anything
-/// else a Business ID; each is checked by its national rule.
-fn recipient_id(id: &str) -> Result<PartyId, AdapterError> {
+/// else a Business ID; each is checked by its national rule. (`today` is
+/// the context's: the adapter reads no clock.)
+fn recipient_id(id: &str, today: time::Date) -> Result<PartyId, AdapterError> {
     let scheme = if id.chars().count() == 11 {
         Scheme::FiHetu
     } else {
         Scheme::FiYtunnus
     };
-    PartyId::parse(scheme, id).map_err(|error| AdapterError::InvalidId {
+    PartyId::parse_on(scheme, id, today).map_err(|error| AdapterError::InvalidId {
         path: "recipient.id".to_owned(),
         error,
     })

@@ -166,11 +166,11 @@ impl Event {
         Ok(())
     }
 
-    /// The event as JSON.
-    pub fn to_json(&self) -> Vec<u8> {
-        // An RFC 3339 time can fail to format only outside years 0–9999;
-        // Event::new and the parser never hold such a time.
-        serde_json::to_vec(self).unwrap_or_default()
+    /// The event as JSON. Fails only for a time RFC 3339 cannot write
+    /// (a year outside 0000–9999).
+    pub fn to_json(&self) -> Result<Vec<u8>, AdapterError> {
+        serde_json::to_vec(self)
+            .map_err(|_| AdapterError::schema("eventTime", "the year must be 0000 to 9999"))
     }
 }
 
@@ -293,18 +293,10 @@ pub(crate) fn encode_receipt(
         event_time: receipt.at,
         metadata,
     };
-    if !(0..=9999).contains(&event.event_time.year()) {
-        return Err(AdapterError::schema(
-            "receipt.at",
-            "the year must be 0000 to 9999",
-        ));
-    }
-    Ok(Encoded::single(
-        "body",
-        MEDIA_TYPE,
-        event.to_json(),
-        Vec::new(),
-    ))
+    let json = event
+        .to_json()
+        .map_err(|_| AdapterError::schema("receipt.at", "the year must be 0000 to 9999"))?;
+    Ok(Encoded::single("body", MEDIA_TYPE, json, Vec::new()))
 }
 
 /// The Suomi.fi `messageId` Borderpost gives a message a Finnish sender

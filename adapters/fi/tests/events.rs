@@ -320,6 +320,18 @@ fn a_suomi_fi_event_passes_on_as_itself() {
 }
 
 #[test]
+fn a_time_rfc_3339_cannot_write_is_refused() {
+    let m = original("multichannel");
+    let mut r = receipt(ReceiptKind::Read);
+    r.at = datetime!(-0001-01-01 0:00 UTC);
+    let e = adapter()
+        .encode_receipt(&r, &m, &encode_ctx(m.id))
+        .unwrap_err();
+    assert_eq!(e.code(), "schema");
+    assert!(e.to_string().contains("receipt.at"), "{e}");
+}
+
+#[test]
 fn the_message_id_the_sender_was_given_is_the_events() {
     let m = original("multichannel");
     let event = event_for(ReceiptKind::Delivered, &m).unwrap();
