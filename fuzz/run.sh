@@ -33,7 +33,7 @@ niceness="${NICE:-19}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTC_BOOTSTRAP=1
 
-all_targets=(canonical_json memo_decode fjernprint dpi_jwt dpi_cms dpi_multipart dpi_rest asice sdp_xml config)
+all_targets=(canonical_json memo_decode fjernprint dpi_jwt dpi_cms dpi_multipart dpi_rest asice sdp_xml fi_request fi_event fi_rest config)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 corpus_root="$here/corpus"
@@ -70,7 +70,20 @@ seed_official() {
     dpi_cms) seed dpi_cms no/dpi-2022/eksempler -name '*.cms' ;;
     asice) seed asice no/dpi-2022/eksempler -name '*.zip' ;;
     sdp_xml) seed sdp_xml no/sdp-v10 -name '*.xml' ;;
-    dpi_multipart | dpi_rest | config) mkdir -p "$corpus_root/$1" ;; # derived seeds only
+    fi_request | fi_event)
+        # Finland publishes no sample messages: the adapter's fixtures,
+        # shaped as the two production clients write them (requests for
+        # fi_request, the events page for fi_event).
+        mkdir -p "$corpus_root/$1"
+        for f in "$repo"/adapters/fi/tests/fixtures/requests/*.json; do
+            is_events=no
+            [ "$(basename "$f")" = events.json ] && is_events=yes
+            if { [ "$1" = fi_event ] && [ $is_events = yes ]; } ||
+                { [ "$1" = fi_request ] && [ $is_events = no ]; }; then
+                cp "$f" "$corpus_root/$1/fixture-$(basename "$f")"
+            fi
+        done ;;
+    dpi_multipart | dpi_rest | fi_rest | config) mkdir -p "$corpus_root/$1" ;; # derived seeds only
     esac
 }
 

@@ -13,6 +13,12 @@
 //!   `dokumentpakke.cms` pair as the `multipart/form-data` body of
 //!   `POST /messages/out` (first line: the `Content-Type`);
 //! - `dpi_rest`: the access point's JSON answers around the official JWTs;
+//! - `fi_request`: the golden canonical messages, addressed to a Finn and
+//!   encoded as Suomi.fi requests for each route (the request fixtures of
+//!   `adapters/fi/tests/fixtures/requests` are copied by run.sh);
+//! - `fi_event`: each event of the Finnish events fixture on its own, and
+//!   every receipt kind told as an event;
+//! - `fi_rest`: Suomi.fi's answers and a Finnish client's requests;
 //! - `config`: the demo configuration, with absolute and with relative
 //!   paths to the example PKI (with the `gateway` feature, the default).
 //!
@@ -46,6 +52,7 @@ fn main() -> Result<()> {
     let mut seeds = Seeds { corpus, written: 0 };
     danish(&mut seeds)?;
     norwegian(&mut seeds, &protocols)?;
+    finnish(&mut seeds)?;
     #[cfg(feature = "gateway")]
     config(&mut seeds)?;
     println!("seeds: {} derived seed files written", seeds.written);
@@ -255,6 +262,148 @@ fn norwegian(seeds: &mut Seeds, protocols: &Path) -> Result<()> {
         }],
     };
     seeds.write("dpi_rest", "krr.json", &serde_json::to_vec(&lookup)?)?;
+    Ok(())
+}
+
+/// Suomi.fi: requests from the golden canonical messages, events and the
+/// REST answers.
+fn finnish(seeds: &mut Seeds) -> Result<()> {
+    use borderpost_core::{EffectiveAt, Recipient};
+    use borderpost_fi::transport::{
+        ApiError, AttachmentResponse, EventsPage, MailboxesActiveRequest, MailboxesActiveResponse,
+        MessageResponse, TokenRequest, TokenResponse,
+    };
+    use borderpost_fi::{FiConfig, Printing, ReturnAddress, Service, SuomiFi};
+
+    let address = PostalAddress {
+        lines: vec!["Mannerheimintie 1 A 2".to_owned()],
+        postcode: Some("00100".to_owned()),
+        city: Some("HELSINKI".to_owned()),
+        country: "FI".to_owned(),
+    };
+    let fi = SuomiFi::new(FiConfig {
+        services: vec![Service {
+            service_id: "borderpost".to_owned(),
+            organisation: "fi-ytunnus:1234567-1".parse()?,
+            name: Some("Borderpost".to_owned()),
+        }],
+        default_service_id: Some("borderpost".to_owned()),
+        printing: Some(Printing {
+            username: "BRDPST".to_owned(),
+            password: "4321".to_owned(),
+            contact_email: "print@borderpost.example".to_owned(),
+            cost_pool: None,
+            return_address: ReturnAddress {
+                name: "Borderpost".to_owned(),
+                address: address.clone(),
+            },
+            verifiable: true,
+        }),
+    });
+    let golden = Path::new(REPO).join("adapters/dk/tests/fixtures/golden");
+    let mut files: Vec<_> = fs::read_dir(&golden)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.sort();
+    for path in files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("golden")
+            .to_owned();
+        let Ok(mut message) = canonical::decode(&fs::read(&path)?, &ctx()) else {
+            continue;
+        };
+        message.recipients = vec![Recipient {
+            id: Some("fi-hetu:131052-308T".parse()?),
+            name: Some("Maija Meikäläinen".to_owned()),
+            address: Some(address.clone()),
+            postbox: None,
+        }];
+        // Suomi.fi has no embargo; keep the seeds free of that loss only.
+        if matches!(message.effective_at, Some(EffectiveAt::Instant(_))) {
+            message.effective_at = None;
+        }
+        for (channel, label) in [
+            (Channel::DigitalOnly, "electronic"),
+            (Channel::DigitalElsePrint, "multichannel"),
+            (Channel::PrintOnly, "paper"),
+        ] {
+            message.channel = channel;
+            let to = message.recipients[0].clone();
+            match fi.encode(
+                &message,
+                &to,
+                &EncodeContext::new(message.created, message.id),
+            ) {
+                Ok(e) => seeds.write(
+                    "fi_request",
+                    &format!("{stem}-{label}.json"),
+                    &e.parts[0].body,
+                )?,
+                Err(e) => eprintln!("seeds: {stem} as a Suomi.fi {label} request: {e}"),
+            }
+        }
+    }
+
+    let page = fs::read(Path::new(REPO).join("adapters/fi/tests/fixtures/requests/events.json"))?;
+    let page = EventsPage::parse(&page, &Default::default())?;
+    for i in 0..page.events.len() {
+        if let Some(json) = page.event_json(i) {
+            seeds.write("fi_event", &format!("event-{i}.json"), json.as_bytes())?;
+        }
+    }
+
+    let limits = Default::default();
+    let answers: [(&str, Vec<u8>); 8] = [
+        (
+            "token-request.json",
+            serde_json::to_vec(&TokenRequest {
+                username: "borderpost".to_owned(),
+                password: "correct horse battery staple".to_owned(),
+            })?,
+        ),
+        (
+            "token.json",
+            serde_json::to_vec(&TokenResponse::parse(
+                br#"{"access_token":"eyJraWQiOiJ4In0.e30.c2ln","token_type":"Bearer","expires_in":3600}"#,
+                &limits,
+            )?)?,
+        ),
+        (
+            "mailboxes-request.json",
+            MailboxesActiveRequest::new(["131052-308T".to_owned(), "0245437-2".to_owned()])?
+                .to_json(),
+        ),
+        (
+            "mailboxes.json",
+            serde_json::to_vec(&MailboxesActiveResponse::parse(
+                br#"{"endUsersWithActiveMailbox":[{"id":"131052-308T"}]}"#,
+                &limits,
+            )?)?,
+        ),
+        (
+            "attachment.json",
+            serde_json::to_vec(&AttachmentResponse {
+                attachment_id: uuid::Uuid::from_u128(0x0f8f_ad5b_d9cb_469f_a165_7086_7728_950e),
+            })?,
+        ),
+        (
+            "message.json",
+            serde_json::to_vec(&MessageResponse {
+                message_id: 902_134_570,
+            })?,
+        ),
+        ("already-sent.json", ApiError::already_sent(902_134_570).to_json()),
+        (
+            "validation-error.json",
+            br#"{"reason":"Bad request","validationErrors":[{"error":"Recipient mailbox is not active","errorCode":"MAILBOX_NOT_IN_USE"}]}"#
+                .to_vec(),
+        ),
+    ];
+    for (name, bytes) in answers {
+        seeds.write("fi_rest", name, &bytes)?;
+    }
     Ok(())
 }
 
