@@ -39,7 +39,7 @@ fn payload(request: &[u8]) -> Vec<u8> {
     let text = std::str::from_utf8(request).unwrap();
     let start = text.find("<deliverSecure ").unwrap();
     let end = text.rfind("</deliverSecure>").unwrap() + "</deliverSecure>".len();
-    text[start..end].as_bytes().to_vec()
+    text.as_bytes()[start..end].to_vec()
 }
 
 fn service_xsd() -> std::path::PathBuf {
