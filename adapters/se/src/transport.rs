@@ -135,6 +135,7 @@ pub struct AccountStatus {
 
 /// `recipient:AccountTypes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum AccountType {
     /// A mailbox for secure (signed, sealed) deliveries.
     Secure,
@@ -765,6 +766,42 @@ pub fn deliverability(status: &ReachabilityStatus) -> Deliverability {
             supplier_name: s.name.clone(),
         },
         _ => Deliverability::Not(Unreachable::NoServiceAddress),
+    }
+}
+
+// === impl AccountType ===
+
+impl AccountType {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountType::Secure => "Secure",
+            AccountType::Anonymous => "Anonymous",
+            AccountType::Not => "Not",
+        }
+    }
+}
+
+// serde-xml-rs reads a unit enum from an element's name, not its text, so
+// the enumeration goes through a string.
+impl TryFrom<String> for AccountType {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        [
+            AccountType::Secure,
+            AccountType::Anonymous,
+            AccountType::Not,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == value)
+        .ok_or_else(|| "Secure, Anonymous or Not expected".to_owned())
+    }
+}
+
+impl From<AccountType> for String {
+    fn from(value: AccountType) -> String {
+        value.as_str().to_owned()
     }
 }
 
