@@ -36,10 +36,10 @@ mod adapter;
 mod config;
 mod crypto;
 mod map;
-mod normal;
 
 pub mod checksum;
 pub mod delivery;
+pub mod normal;
 pub mod ns;
 pub mod receipt;
 pub mod signature;
