@@ -905,3 +905,88 @@ pub fn format_xs_date(date: Date) -> String {
 pub(crate) fn schema(path: impl Into<String>, detail: impl Into<String>) -> AdapterError {
     AdapterError::schema(path, detail)
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    #[test]
+    fn xs_dates_and_languages() {
+        assert_eq!(parse_xs_date("2020-05-28"), Some(date!(2020 - 05 - 28)));
+        assert_eq!(parse_xs_date("2020-05-28Z"), Some(date!(2020 - 05 - 28)));
+        assert_eq!(
+            parse_xs_date("2020-05-28+02:00"),
+            Some(date!(2020 - 05 - 28))
+        );
+        for bad in [
+            "2020-5-28",
+            "2020-05-28T00:00",
+            "2020-02-30",
+            "2020-05-28+2",
+            "",
+        ] {
+            assert_eq!(parse_xs_date(bad), None, "{bad}");
+        }
+        assert_eq!(format_xs_date(date!(2020 - 05 - 08)), "2020-05-08");
+        for good in ["sv", "svSE", "sv-SE", "en-GB-oxendict", "i-klingon"] {
+            assert!(is_xs_language(good), "{good}");
+        }
+        for bad in ["", "sv_SE", "toolonglang", "sv-", "-SE", "sv-SE-toolongsub"] {
+            assert!(!is_xs_language(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_recipient_id_pattern() {
+        for good in [
+            "162021004748",
+            "198112189876",
+            "197010632391",
+            "200001102391",
+        ] {
+            assert!(matches_recipient_pattern(good), "{good}");
+        }
+        // 17xx century, month 13, a personnummer month of 20+, 11 digits.
+        for bad in [
+            "178112189876",
+            "198113189876",
+            "195620360793",
+            "19811218987",
+            "16202100474８",
+        ] {
+            assert!(!matches_recipient_pattern(bad), "{bad}");
+        }
+        let today = date!(2026 - 01 - 15);
+        assert_eq!(
+            parse_recipient_id("162021004748", "x", today)
+                .unwrap()
+                .to_string(),
+            "se-orgnr:2021004748"
+        );
+        assert_eq!(
+            wire_id(&"iso6523:0007:2021004748".parse().unwrap()).as_deref(),
+            Some("162021004748")
+        );
+        assert_eq!(wire_id(&"dk-cvr:55133018".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn support_info_facets() {
+        let mut info = SupportInfo {
+            text: "x".repeat(MAX_SUPPORT_TEXT),
+            url: Some("https://example.se/hjälp".to_owned()),
+            phone_number: Some("+46 8 123 45".to_owned()),
+            email: Some("a@b.se".to_owned()),
+        };
+        check_support_info(&info, "p").unwrap();
+        info.text.push('x');
+        assert!(check_support_info(&info, "p").is_err());
+        info.text.pop();
+        for bad in ["a@b", "@b.se", "a@.se", "a@b.", "ab.se"] {
+            info.email = Some(bad.to_owned());
+            assert!(check_support_info(&info, "p").is_err(), "{bad}");
+        }
+    }
+}

@@ -430,3 +430,87 @@ fn the_soap_request_unwraps_to_the_sealed_delivery_that_was_signed() {
     let sealed_root = xml::parse(sealed.as_str().as_bytes(), &XmlLimits::default()).unwrap();
     assert_eq!(inner.children, sealed_root.children);
 }
+
+// === properties ===
+
+mod properties {
+    use borderpost_core::{Document, Reply};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('a'),
+                Just('å'),
+                Just('Ö'),
+                Just('<'),
+                Just('&'),
+                Just('"'),
+                Just('\''),
+                Just(' '),
+                Just('\n'),
+                Just('\r'),
+                Just('\t'),
+                Just('€'),
+                Just('𝄞'),
+                proptest::char::range('0', 'z'),
+            ],
+            1..max,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn attachment() -> impl Strategy<Value = Document> {
+        (
+            "[a-zA-Z0-9åäö _-]{1,40}\\.pdf",
+            proptest::collection::vec(any::<u8>(), 0..2048),
+        )
+            .prop_map(|(filename, content)| Document {
+                filename,
+                media_type: "application/pdf".to_owned(),
+                language: Some("sv".to_owned()),
+                title: None,
+                content,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn decode_of_encode_is_the_message_for_any_content(
+            subject in text(255),
+            body in text(400),
+            html in any::<bool>(),
+            attachments in proptest::collection::vec(attachment(), 0..3),
+            reply in proptest::option::of(any::<bool>()),
+            read_receipt in any::<bool>(),
+            case in "[A-Z0-9-]{1,20}",
+            reference in proptest::option::of(text(60)),
+        ) {
+            let mut m = swedish_message();
+            m.subject = subject;
+            m.documents = vec![Document {
+                filename: if html { "message.html" } else { "message.txt" }.to_owned(),
+                media_type: if html { "text/html" } else { "text/plain" }.to_owned(),
+                language: Some("sv".to_owned()),
+                title: None,
+                content: body.into_bytes(),
+            }];
+            m.documents.extend(attachments);
+            m.reply = reply.map(|allowed| Reply { allowed, by: None });
+            m.read_receipt = read_receipt;
+            m.references.case = Some(case);
+            m.references.sender_reference = reference;
+            let a = adapter();
+            let e = encode(&a, &m, &m.recipients[0]);
+            prop_assert!(e.losses.is_empty(), "{:?}", e.losses);
+            let back = a.decode(&e.as_wire(), &decode_ctx()).unwrap();
+            let mut expected = m.clone();
+            expected.id = ID;
+            assert_equal_up_to(&expected, &back, &e.losses);
+        }
+    }
+}
