@@ -686,6 +686,12 @@ fn message_element(m: &SecureMessage) -> Element {
     message
 }
 
+/// `delivery` as a standalone `m3:Delivery` document in normal form: the
+/// unsigned content (what `SignedDelivery` signs).
+pub fn to_document(delivery: &Delivery) -> Result<String, AdapterError> {
+    Ok(crate::normal::document(&to_element(delivery)?))
+}
+
 /// A new element `{ns}name`.
 pub(crate) fn el(ns: &str, name: &str) -> Element {
     Element::new(Some(ns), name)

@@ -162,6 +162,29 @@ fn a_foreign_letter_gets_a_text_body_and_travels_as_attachments() {
 }
 
 #[test]
+fn an_unsigned_delivery_document_reads_back_as_content() {
+    let m = swedish_message();
+    let a = adapter();
+    let (delivery, losses) = a.delivery(&m, &m.recipients[0], ID).unwrap();
+    assert!(losses.is_empty());
+    let document = borderpost_se::delivery::to_document(&delivery).unwrap();
+    assert!(document.starts_with(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delivery xmlns=\"http://minameddelanden.gov.se/schema/Message/v3\"><Header>"
+    ));
+    let back = a
+        .decode_unverified(&Wire::single(document.as_bytes()), &decode_ctx())
+        .unwrap();
+    let mut expected = m.clone();
+    expected.id = ID;
+    assert_equal_up_to(&expected, &back, &[]);
+    // Unsigned content is never a delivery that decode accepts.
+    let err = a
+        .decode(&Wire::single(document.as_bytes()), &decode_ctx())
+        .unwrap_err();
+    assert_eq!(err.code(), "schema");
+}
+
+#[test]
 fn one_delivery_per_swedish_recipient() {
     let mut m = swedish_message();
     m.recipients
