@@ -33,7 +33,7 @@ niceness="${NICE:-19}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTC_BOOTSTRAP=1
 
-all_targets=(canonical_json memo_decode fjernprint dpi_jwt dpi_cms dpi_multipart dpi_rest asice sdp_xml fi_request fi_event fi_rest config)
+all_targets=(canonical_json memo_decode fjernprint dpi_jwt dpi_cms dpi_multipart dpi_rest asice sdp_xml fi_request fi_event fi_rest se_delivery se_soap se_receipt config)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 corpus_root="$here/corpus"
@@ -84,6 +84,9 @@ seed_official() {
             fi
         done ;;
     dpi_multipart | dpi_rest | fi_rest | config) mkdir -p "$corpus_root/$1" ;; # derived seeds only
+    se_delivery) seed se_delivery se/samples -name '*Delivery*.xml' ;;
+    se_soap) seed se_soap se/samples -name '*Response*.xml' ;;
+    dpi_multipart | dpi_rest | se_receipt | config) mkdir -p "$corpus_root/$1" ;; # derived seeds only
     esac
 }
 

@@ -19,6 +19,12 @@
 //! - `fi_event`: each event of the Finnish events fixture on its own, and
 //!   every receipt kind told as an event;
 //! - `fi_rest`: Suomi.fi's answers and a Finnish client's requests;
+//! - `se_delivery`, `se_soap`, `se_receipt`: a Swedish delivery signed and
+//!   sealed with the example keys (bare, and as the SOAP `deliverSecure`
+//!   request), Borderpost's own SOAP answers and faults, and receipts,
+//!   signed and unsigned (the official signed sample's certificate expired
+//!   and chains to a CA not in the sample, so only these reach the content
+//!   behind a verified signature);
 //! - `config`: the demo configuration, with absolute and with relative
 //!   paths to the example PKI (with the `gateway` feature, the default).
 //!
@@ -53,6 +59,7 @@ fn main() -> Result<()> {
     danish(&mut seeds)?;
     norwegian(&mut seeds, &protocols)?;
     finnish(&mut seeds)?;
+    swedish(&mut seeds)?;
     #[cfg(feature = "gateway")]
     config(&mut seeds)?;
     println!("seeds: {} derived seed files written", seeds.written);
@@ -403,6 +410,164 @@ fn finnish(seeds: &mut Seeds) -> Result<()> {
     ];
     for (name, bytes) in answers {
         seeds.write("fi_rest", name, &bytes)?;
+/// Swedish deliveries, SOAP answers and receipts made with Borderpost's
+/// own encoders and the example keys.
+fn swedish(seeds: &mut Seeds) -> Result<()> {
+    use borderpost_core::{Document, MessageKind, Party, Recipient, References};
+    use borderpost_se::delivery::SupportInfo;
+    use borderpost_se::transport::{
+        self, AccountStatus, AccountType, ApplicationFault, DeliveryResult, DeliveryStatus, Fault,
+        ReachabilityStatus, ServiceSupplier,
+    };
+    use borderpost_se::{MinaMeddelanden, SeConfig, SenderProfile, SigningKey};
+
+    let certs = Path::new(REPO).join("certs-example");
+    let key = |name: &str| -> Result<SigningKey> {
+        Ok(SigningKey::from_pem(
+            &fs::read(certs.join(format!("{name}.crt")))?,
+            &fs::read(certs.join(format!("{name}.key")))?,
+        )?)
+    };
+    let (sender, sealer) = (key("sender-se")?, key("postbox-se")?);
+    let kommun: borderpost_core::PartyId = "se-orgnr:2021004748".parse()?;
+    let person: borderpost_core::PartyId = "se-pnr:198112189876".parse()?;
+    let adapter = MinaMeddelanden::new(SeConfig {
+        senders: vec![SenderProfile {
+            sender: kommun.clone(),
+            registered_as: None,
+            name: None,
+            support_info: Some(SupportInfo {
+                text: "Kontakta Kommun A".to_owned(),
+                url: Some("https://kommun-a.example".to_owned()),
+                phone_number: None,
+                email: Some("info@kommun-a.example".to_owned()),
+            }),
+        }],
+        ..SeConfig::default()
+    });
+    let message = Message {
+        id: uuid::Uuid::from_u128(0x5e),
+        kind: MessageKind::Letter,
+        sender: Party {
+            id: kommun.clone(),
+            name: Some("Kommun A".to_owned()),
+            unit: None,
+            representative: None,
+        },
+        recipients: vec![Recipient::with_id(person.clone())],
+        subject: "Beslut".to_owned(),
+        created: time::macros::datetime!(2026-01-14 0:00 UTC),
+        documents: vec![
+            Document {
+                filename: "message.html".to_owned(),
+                media_type: "text/html".to_owned(),
+                language: Some("sv".to_owned()),
+                title: None,
+                content: b"<p>Hej</p>".to_vec(),
+            },
+            Document {
+                filename: "beslut.pdf".to_owned(),
+                media_type: "application/pdf".to_owned(),
+                language: Some("sv".to_owned()),
+                title: None,
+                content: b"%PDF-1.4".to_vec(),
+            },
+        ],
+        notification: None,
+        legal: Default::default(),
+        reply: None,
+        effective_at: None,
+        security_level: None,
+        channel: Channel::DigitalOnly,
+        read_receipt: true,
+        references: References {
+            case: Some("KS-1".to_owned()),
+            ..References::default()
+        },
+        extensions: Default::default(),
+    };
+    let mut ctx = EncodeContext::new(time::macros::datetime!(2026-01-15 10:00 UTC), message.id);
+    ctx.signer = Some(&sender);
+    ctx.sealer = Some(&sealer);
+    let to = Recipient::with_id(person.clone());
+    let encoded = adapter.encode(&message, &to, &ctx)?;
+    seeds.write("se_delivery", "deliverSecure.xml", &encoded.parts[0].body)?;
+    let (sealed, _) = adapter.sealed_delivery(&message, &to, &ctx)?;
+    seeds.write("se_delivery", "SealedDelivery.xml", sealed.as_str().as_bytes())?;
+    let (delivery, _) = adapter.delivery(&message, &to, message.id)?;
+    let signed = borderpost_se::signature::sign_delivery(&delivery, &sender)?;
+    seeds.write("se_delivery", "SignedDelivery.xml", signed.as_str().as_bytes())?;
+
+    let result = DeliveryResult {
+        trans_id: "3832352f-fa74-4c17-ab6a-a6e3ab8324f3".to_owned(),
+        statuses: vec![DeliveryStatus {
+            recipient_id: "198112189876".to_owned(),
+            delivered: true,
+        }],
+    };
+    seeds.write(
+        "se_soap",
+        "deliverSecureResponse.xml",
+        transport::deliver_secure_response(&result)?.as_bytes(),
+    )?;
+    let status = ReachabilityStatus {
+        account_status: AccountStatus {
+            recipient_id: "198112189876".to_owned(),
+            kind: AccountType::Secure,
+            pending: false,
+            service_supplier: Some(ServiceSupplier {
+                id: "165568402266".to_owned(),
+                name: "Kivra".to_owned(),
+                logo: None,
+                service_address: "https://mm.kivra.example/service/v3".to_owned(),
+                ui_address: None,
+                internal_service_address: String::new(),
+            }),
+            last_registration: None,
+        },
+        sender_accepted: true,
+        last_sender_accept_change: None,
+    };
+    seeds.write(
+        "se_soap",
+        "isReachableResponse.xml",
+        transport::is_reachable_response(&[status])?.as_bytes(),
+    )?;
+    seeds.write(
+        "se_soap",
+        "isReachable.xml",
+        transport::is_reachable_request(&kommun, &[person])?.as_bytes(),
+    )?;
+    let fault = Fault {
+        code: "Server".to_owned(),
+        string: "error".to_owned(),
+        application: Some(ApplicationFault {
+            error_code: 5000,
+            description: "error".to_owned(),
+            call_id: "0123456789abcdefghij".to_owned(),
+        }),
+    };
+    seeds.write(
+        "se_soap",
+        "fault.xml",
+        transport::fault_response(&fault)?.as_bytes(),
+    )?;
+
+    let receipt = Receipt {
+        message_id: message.id.to_string(),
+        kind: ReceiptKind::Read,
+        at: time::macros::datetime!(2026-01-16 0:00 UTC),
+        issuer: None,
+        native: NativeReceipt {
+            protocol: String::new(),
+            media_type: String::new(),
+            body: String::new(),
+        },
+    };
+    let unsigned = EncodeContext::new(ctx.now, message.id);
+    for (name, c) in [("receipt.xml", &unsigned), ("receipt-signed.xml", &ctx)] {
+        let encoded = adapter.encode_receipt(&receipt, &message, c)?;
+        seeds.write("se_receipt", name, &encoded.parts[0].body)?;
     }
     Ok(())
 }

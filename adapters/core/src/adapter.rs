@@ -236,6 +236,14 @@ pub struct EncodeContext<'a> {
     pub message_id: Uuid,
     /// Signs what the protocol requires signed.
     pub signer: Option<&'a dyn Signer>,
+    /// Seals as the intermediary what the protocol has an intermediary
+    /// seal besides the sender's signature: Sweden's förmedlare signs the
+    /// whole `SealedDelivery` over the sender's signed delivery. The
+    /// gateway's own key; `signer` stays the sender's (or the key the
+    /// gateway signs with as the sender's data processor). A protocol that
+    /// needs a seal refuses to encode without one rather than reuse
+    /// `signer`: who vouches for what is the caller's decision.
+    pub sealer: Option<&'a dyn Signer>,
     /// The receiving system's encryption certificate (DER), for protocols
     /// that encrypt to the postbox provider.
     pub recipient_certificate: Option<&'a [u8]>,
@@ -248,6 +256,7 @@ impl<'a> EncodeContext<'a> {
             now,
             message_id,
             signer: None,
+            sealer: None,
             recipient_certificate: None,
         }
     }
@@ -259,6 +268,7 @@ impl fmt::Debug for EncodeContext<'_> {
             .field("now", &self.now)
             .field("message_id", &self.message_id)
             .field("signer", &self.signer.is_some())
+            .field("sealer", &self.sealer.is_some())
             .field(
                 "recipient_certificate",
                 &self.recipient_certificate.is_some(),

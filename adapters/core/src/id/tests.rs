@@ -110,6 +110,23 @@ fn se_pnr_worked_examples() {
 }
 
 #[test]
+fn se_pnr_public_mock_ids_fail_luhn() {
+    // Mina meddelanden's XSD pattern admits these; their check digits are
+    // wrong (protocols/se/NOTES.md §1.9), so the scheme refuses them.
+    assert_eq!(
+        err(Scheme::SePnr, "192301010168"),
+        "check digit should be 7"
+    );
+    assert_eq!(
+        err(Scheme::SePnr, "190101010159"),
+        "check digit should be 5"
+    );
+    // A samordningsnummer's day is the birth day + 60, and still a date.
+    assert!(err(Scheme::SePnr, "197002902391").contains("February"));
+    assert_eq!(ok(Scheme::SePnr, "197010912397"), "197010912397");
+}
+
+#[test]
 fn se_orgnr_worked_examples() {
     assert_eq!(ok(Scheme::SeOrgnr, "556036-0793"), "5560360793");
     assert_eq!(ok(Scheme::SeOrgnr, "2120000142"), "2120000142");

@@ -12,7 +12,7 @@
 //! - the caller names the one `ds:Signature` it trusts (an element of the
 //!   tree it holds, never a search by name), and the `SignedInfo` that is
 //!   canonicalised and verified is that element's own child, canonicalised
-//!   from its exact place in the text ([`c14n`](super::c14n));
+//!   from its exact place in the text ([`c14n`]);
 //! - the document is refused when a `ds:SignedInfo` sits anywhere but as the
 //!   only `SignedInfo` child of a `ds:Signature`, when a `ds:Signature` sits
 //!   inside another, or when two elements carry the same `Id`;

@@ -194,3 +194,69 @@ fn an_enveloped_signature_excludes_only_itself() {
     assert_eq!(check(&xml).unwrap(), [""]);
     assert!(check(&xml.replace("letter", "Letter")).is_err());
 }
+
+/// Signs, by hand, an enveloped `URI=""` signature placed as the last
+/// child of the element named `signed` of `template`, as if that element
+/// were a document of its own (how Sweden signs `SignedDelivery` before it
+/// embeds it in `SealedDelivery`).
+fn sign_as_own_document(template: &str, signed: &str) -> String {
+    let limits = XmlLimits::default();
+    let (text, root) = parse_document(template.as_bytes(), &limits).unwrap();
+    let element = find_local(&root, signed).unwrap();
+    let sig = element.child(DS_NS, "Signature").unwrap();
+    let digest = STANDARD
+        .encode(c14n::canonicalize(text, element, &Method::Inclusive10, Some(sig)).unwrap());
+    let filled = template.replacen("DIGEST", &digest, 1);
+    let (text, root) = parse_document(filled.as_bytes(), &limits).unwrap();
+    let signed_info = find(&root, DS_NS, "SignedInfo").unwrap();
+    let canonical = c14n::canonicalize(text, signed_info, &Method::Inclusive10, None).unwrap();
+    filled.replacen("SIG", &STANDARD.encode(canonical), 1)
+}
+
+fn find_local<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
+    if e.name == name {
+        return Some(e);
+    }
+    e.elements().find_map(|c| find_local(c, name))
+}
+
+#[test]
+fn uri_empty_can_mean_the_signatures_parent() {
+    let enveloped = SIGNATURE.replace("URI=\"#data\"", "URI=\"\"").replace(
+        "<ds:DigestMethod",
+        r#"<ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod"#,
+    );
+    let xml = sign_as_own_document(
+        &format!(
+            r#"<sealed><signed><d>letter</d>{enveloped}</signed><seal>2020-05-28</seal></sealed>"#
+        ),
+        "signed",
+    );
+    let parent = Profile {
+        whole_document: WholeDocument::SignatureParent,
+        ..PROFILE
+    };
+    let verify_with = |xml: &str, profile: &Profile<'_>| -> Result<String, AdapterError> {
+        let (text, root) = parse_document(xml.as_bytes(), &XmlLimits::default())?;
+        let doc = Document::new(text, &root)?;
+        let [held] = doc.signatures() else {
+            return Err(signature("not one signature"));
+        };
+        let verified = verify(&doc, held, profile, b"key", &|_| None, &Plain)?;
+        match verified.references() {
+            [only] => match only.target {
+                Target::Element(e) => Ok(e.name.clone()),
+                Target::External(_) => Err(signature("external")),
+            },
+            _ => Err(signature("not one reference")),
+        }
+    };
+    // The signature's parent is what was signed, and what comes back.
+    assert_eq!(verify_with(&xml, &parent).unwrap(), "signed");
+    // Read the XML-DSig way, URI="" is the whole document, which also
+    // holds the seal: it does not verify.
+    assert!(verify_with(&xml, &PROFILE).is_err());
+    // What lies outside the parent is not covered; what lies inside is.
+    assert!(verify_with(&xml.replace("2020-05-28", "2020-05-29"), &parent).is_ok());
+    assert!(verify_with(&xml.replace("letter", "Letter"), &parent).is_err());
+}
