@@ -27,7 +27,7 @@ use std::io::{Cursor, Read, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use borderpost_core::xml::c14n::{C14N_10, C14N_11};
+use borderpost_core::xml::c14n::{C14N_10, C14N_11, escape_attr, escape_text};
 use borderpost_core::xml::dsig::{self, DS_NS, RSA_SHA256, SHA1, SHA256};
 use borderpost_core::xml::{self, Element, XmlWriter};
 use borderpost_core::{AdapterError, Limits, Signer};
@@ -288,7 +288,7 @@ fn signatures_xml(
     sp.push_str("\"></ns2:DigestMethod><ns2:DigestValue>");
     sp.push_str(&STANDARD.encode(cert::sha1(&leaf)?));
     sp.push_str("</ns2:DigestValue></CertDigest><IssuerSerial><ns2:X509IssuerName>");
-    c14n_text(&mut sp, &cert::rfc4514(leaf.issuer_name()));
+    escape_text(&mut sp, &cert::rfc4514(leaf.issuer_name()));
     sp.push_str("</ns2:X509IssuerName><ns2:X509SerialNumber>");
     sp.push_str(&cert::serial_decimal(&leaf)?);
     sp.push_str("</ns2:X509SerialNumber></IssuerSerial></Cert></SigningCertificate></SignedSignatureProperties><SignedDataObjectProperties>");
@@ -296,7 +296,7 @@ fn signatures_xml(
         sp.push_str(&format!(
             "<DataObjectFormat ObjectReference=\"#ID_{i}\"><MimeType>"
         ));
-        c14n_text(&mut sp, mime);
+        escape_text(&mut sp, mime);
         sp.push_str("</MimeType></DataObjectFormat>");
     }
     sp.push_str("</SignedDataObjectProperties>");
@@ -311,7 +311,7 @@ fn signatures_xml(
     ));
     for (i, (name, _, content)) in files.iter().enumerate() {
         si.push_str(&format!("<Reference Id=\"ID_{i}\" URI=\""));
-        c14n_attr(&mut si, &uri_encode(name));
+        escape_attr(&mut si, &uri_encode(name));
         si.push_str(&format!(
             "\"><DigestMethod Algorithm=\"{SHA256}\"></DigestMethod><DigestValue>{}</DigestValue></Reference>",
             sha256_b64(content)?
@@ -392,32 +392,6 @@ fn uri_decode(uri: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-fn c14n_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn c14n_attr(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
 }
 
 // === read ===

@@ -400,7 +400,9 @@ fn write_start(
     Ok(now)
 }
 
-fn escape_text(out: &mut String, text: &str) {
+/// Appends `text` escaped as canonical XML writes character data (also
+/// for code that writes signed elements directly in canonical form).
+pub fn escape_text(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -412,7 +414,8 @@ fn escape_text(out: &mut String, text: &str) {
     }
 }
 
-fn escape_attr(out: &mut String, value: &str) {
+/// Appends `value` escaped as canonical XML writes an attribute value.
+pub fn escape_attr(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
